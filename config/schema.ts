@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const port = z.number().int().min(0).max(65_535);
+const url = z.url();
+
+/** Logging. */
+const LogSection = z.object({
+  /** pino level. @defaultValue `info` */
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Redis: the only wire between processes. */
+const RedisSection = z.object({
+  /** Redis URL. Unset: `npm start` starts a private redis-server (or uses 127.0.0.1:6379); a single role uses redis://127.0.0.1:6379. */
+  url: url.optional(),
+  /** Key prefix for every queue; a Redis Cluster hash tag. @defaultValue `{helix}` */
+  prefix: z.string().regex(/^\{[^{}:]+\}$/, 'must be a Redis Cluster hash tag such as {helix}').default('{helix}'),
+  /** Seconds a handled event id still counts as a duplicate (platform redeliveries inside it make no second reply). @defaultValue `86400` */
+  dedupeWindowSec: z.number().int().min(60).default(86_400),
+  /** The private redis-server `npm start` runs when no Redis URL is set. */
+  embedded: z
+    .object({
+      /** Start a private redis-server (AOF on) when `redis.url` is unset. @defaultValue `true` */
+      enabled: z.boolean().default(true),
+      /** @defaultValue `6390` */
+      port: port.default(6390),
+      /** @defaultValue `./data/redis` */
+      dir: z.string().default('./data/redis'),
+    })
+    .prefault({}),
+});
+
+/** The SQL store: PGlite files by default, PostgreSQL when a URL is given. */
+const StoreSection = z.object({
+  /** PostgreSQL URL (e.g. postgres://user@host:5432/helix). Unset: embedded PGlite under `dataDir`. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  /** PGlite data directory; `memory://` keeps it in memory. @defaultValue `./data/pglite` */
+  dataDir: z.string().default('./data/pglite'),
+});
+
+/** The brain: the turn loop. */
+const BrainSection = z.object({
+  /** Address for /healthz and /metrics. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8091` */
+  port: port.default(8091),
+  /** Conversations handled at once by one brain process. @defaultValue `32` */
+  concurrency: z.number().int().min(1).max(1_000).default(32),
+  burst: z
+    .object({
+      /** Quiet time after a text message before its burst becomes one turn. @defaultValue `1500` */
+      quietMs: z.number().int().min(0).max(60_000).default(1_500),
+      /** Quiet time for voice turns (speech is already endpointed). @defaultValue `0` */
+      voiceQuietMs: z.number().int().min(0).max(60_000).default(0),
+      /** Longest a burst may keep growing before it is answered anyway. @defaultValue `8000` */
+      maxMs: z.number().int().min(0).max(300_000).default(8_000),
+    })
+    .prefault({}),
+  /** Past messages of a conversation put in the prompt. @defaultValue `12` */
+  historyMessages: z.number().int().min(0).max(200).default(12),
+  /** Longest one turn may take (model included) before it is retried. @defaultValue `120000` */
+  turnTimeoutMs: z.number().int().min(1_000).default(120_000),
+});
+
+const OpenAiSection = z.object({
+  /** Base URL of an OpenAI-compatible API (OpenAI, vLLM, llama.cpp server, LM Studio, HF router). @defaultValue `https://api.openai.com/v1` */
+  baseUrl: url.default('https://api.openai.com/v1'),
+  /** API key (secret: prefer HELIX_LLM__OPENAI__API_KEY_FILE). */
+  apiKey: z.string().min(1).optional(),
+  /** @defaultValue `gpt-4o-mini` */
+  model: z.string().min(1).default('gpt-4o-mini'),
+});
+
+const OllamaSection = z.object({
+  /** @defaultValue `http://127.0.0.1:11434` */
+  baseUrl: url.default('http://127.0.0.1:11434'),
+  /** Model name; unset picks the first model Ollama lists. */
+  model: z.string().min(1).optional(),
+});
+
+const LocalModelSection = z.object({
+  /** A GGUF file to run in-process. Unset: the first `*.gguf` in `modelsDir`. */
+  modelPath: z.string().min(1).optional(),
+  /** @defaultValue `./models` */
+  modelsDir: z.string().default('./models'),
+  /** CPU threads for llama.cpp; 0 lets it choose. @defaultValue `0` */
+  threads: z.number().int().min(0).max(256).default(0),
+  /** Use a GPU when llama.cpp finds one. @defaultValue `false` */
+  gpu: z.boolean().default(false),
+  /** @defaultValue `4096` */
+  contextSize: z.number().int().min(128).max(1_048_576).default(4_096),
+});
+
+/** The language model. */
+const LlmSection = z.object({
+  /** `auto`: Ollama if it answers, else a GGUF in `local.modelsDir`, else no-model mode. @defaultValue `auto` */
+  provider: z.enum(['auto', 'openai', 'ollama', 'local', 'none']).default('auto'),
+  /** Longest one model call may take, stream included. @defaultValue `60000` */
+  timeoutMs: z.number().int().min(100).default(60_000),
+  /** Retries on 429/5xx/network errors before the first token (Retry-After honoured). @defaultValue `3` */
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  /** Calls in flight at once per provider. @defaultValue `4` */
+  maxConcurrency: z.number().int().min(1).max(256).default(4),
+  /** Token budget per minute per provider (prompt + completion, estimated); 0 = unlimited. @defaultValue `0` */
+  tokensPerMinute: z.number().int().min(0).default(0),
+  /** @defaultValue `512` */
+  maxTokens: z.number().int().min(1).max(32_768).default(512),
+  /** @defaultValue `0.7` */
+  temperature: z.number().min(0).max(2).default(0.7),
+  openai: OpenAiSection.prefault({}),
+  ollama: OllamaSection.prefault({}),
+  local: LocalModelSection.prefault({}),
+});
+
+/** The web console (bots/web). */
+const WebSection = z.object({
+  /** Bind address; anything but loopback requires `accessToken`. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8080` */
+  port: port.default(8080),
+  /** Token the browser must present when the console is not bound to loopback (secret). */
+  accessToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Largest message body accepted, in bytes. @defaultValue `65536` */
+  maxBodyBytes: z.number().int().min(1_024).default(65_536),
+});
+
+/** The persona that shapes every prompt. */
+const PersonaSection = z.object({
+  /** A persona YAML/JSON file. Unset: the shipped default (config/persona.default.yaml). */
+  file: z.string().min(1).optional(),
+});
+
+/** The whole configuration. Defaults live here and nowhere else. */
+export const HelixConfig = z
+  .object({
+    log: LogSection.prefault({}),
+    redis: RedisSection.prefault({}),
+    store: StoreSection.prefault({}),
+    brain: BrainSection.prefault({}),
+    llm: LlmSection.prefault({}),
+    web: WebSection.prefault({}),
+    persona: PersonaSection.prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (!LOOPBACK.has(cfg.web.host) && !cfg.web.accessToken) {
+      ctx.addIssue({ code: 'custom', path: ['web', 'accessToken'], message: `required when web.host is ${cfg.web.host} (not loopback), so strangers cannot talk to Helix` });
+    }
+    if (cfg.llm.provider === 'openai' && !cfg.llm.openai.apiKey && cfg.llm.openai.baseUrl.startsWith('https://api.openai.com')) {
+      ctx.addIssue({ code: 'custom', path: ['llm', 'openai', 'apiKey'], message: 'required for api.openai.com' });
+    }
+  });
+export type HelixConfig = z.infer<typeof HelixConfig>;
+
+/** Redis URL a single role uses when none is configured. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';

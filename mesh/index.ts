@@ -1,0 +1,21 @@
+/** The contract between Helix processes: what other folders may import from `mesh/`. */
+export { Platform, PLATFORM_CAPABILITIES, type PlatformCapabilities } from './platform.ts';
+export {
+  InboundTurn, OutboundReply, ConversationRef, ConversationKind, Author, Mention, AttachmentMeta, Embed, EmbedField, Button,
+  PlatformEventId, PlatformAccountId, MAX_INBOUND_TEXT_CHARS,
+  type InboundTurnInput, type OutboundReplyInput,
+} from './envelope.ts';
+export { DeadLetterEntry } from './dead-letter.ts';
+export { DeadLetters } from './dead-letters.ts';
+export { Traceparent, newTraceparent, traceIdOf, childTraceparent } from './trace.ts';
+export { HelixError, hasErrorCode, type HelixErrorCode } from './errors.ts';
+export { jobIdFor, safePart } from './job-id.ts';
+export {
+  INBOUND_QUEUE, TURNS_QUEUE, DEAD_LETTER_QUEUE, HELIX_BACKOFF, outboundQueue, inboundJobOptions, outboundJobOptions, helixBackoff,
+  DefaultJobRetention, type JobRetentionOptions,
+} from './queues.ts';
+export { createRedis, redisReady, assertKeyPrefix, DEFAULT_KEY_PREFIX, type RedisRole } from './redis.ts';
+export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
+export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
+export { createProcessMetrics, LATENCY_BUCKETS, Counter, Gauge, Histogram, type ProcessMetrics } from './observe/metrics.ts';
+export { healthRoutes, listen, type HealthCheck, type RunningServer } from './observe/health-server.ts';
