@@ -21,7 +21,7 @@ export interface MeshConsumerOptions<S extends z.ZodType> {
   /** Jobs handled at once. @defaultValue `1` */
   concurrency?: number;
   /** Handles one valid payload. Throw to retry (with backoff); throw a permanent code to dead-letter. */
-  handle(payload: z.output<S>, job: Job, signal: AbortSignal | undefined): Promise<unknown>;
+  handle(payload: z.output<S>, job: Job, signal: AbortSignal | undefined, token: string | undefined): Promise<unknown>;
   worker?: Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>>;
 }
 
@@ -41,7 +41,7 @@ export function startConsumer<S extends z.ZodType>(opts: MeshConsumerOptions<S>)
   const { queue, log, deadLetters, metrics } = opts;
   const worker = new Worker(
     queue,
-    async (job: Job, _token?: string, signal?: AbortSignal) => {
+    async (job: Job, token?: string, signal?: AbortSignal) => {
       const parsed = opts.schema.safeParse(job.data);
       if (!parsed.success) {
         const reason = z.prettifyError(parsed.error);
@@ -51,7 +51,7 @@ export function startConsumer<S extends z.ZodType>(opts: MeshConsumerOptions<S>)
         throw new UnrecoverableError(`payload_invalid: ${reason}`);
       }
       try {
-        const result = await opts.handle(parsed.data, job, signal);
+        const result = await opts.handle(parsed.data, job, signal, token);
         metrics?.jobs.inc({ queue, outcome: 'ok' });
         return result;
       } catch (err) {

@@ -6,10 +6,12 @@ export {
   type InboundTurnInput, type OutboundReplyInput,
 } from './envelope.ts';
 export { DeadLetterEntry } from './dead-letter.ts';
+export { TurnJob } from './turn-job.ts';
 export { DeadLetters } from './dead-letters.ts';
 export { Traceparent, newTraceparent, traceIdOf, childTraceparent } from './trace.ts';
 export { HelixError, hasErrorCode, type HelixErrorCode } from './errors.ts';
 export { jobIdFor, safePart } from './job-id.ts';
+export { splitMessage } from './text/split-message.ts';
 export {
   INBOUND_QUEUE, TURNS_QUEUE, DEAD_LETTER_QUEUE, HELIX_BACKOFF, outboundQueue, inboundJobOptions, outboundJobOptions, helixBackoff,
   DefaultJobRetention, type JobRetentionOptions,

@@ -1,0 +1,25 @@
+import { Counter, Histogram, LATENCY_BUCKETS, type ProcessMetrics } from '../mesh/index.ts';
+
+/** The brain's own metrics, registered on the process registry. */
+export interface BrainMetrics {
+  /** Platform receipt of a burst's first message to its reply on the outbound queue. */
+  readonly turnSeconds: Histogram<'platform'>;
+  readonly stageSeconds: Histogram<'stage'>;
+  readonly firstTokenSeconds: Histogram<'provider'>;
+  readonly modelSeconds: Histogram<'provider'>;
+  readonly turns: Counter<'platform' | 'outcome'>;
+  /** Messages answered per turn (>1 when a burst was coalesced). */
+  readonly messagesPerTurn: Histogram<'platform'>;
+}
+
+export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
+  const registers = [process.registry];
+  return {
+    turnSeconds: new Histogram({ name: 'helix_turn_seconds', help: 'First message received to reply enqueued.', labelNames: ['platform'], buckets: LATENCY_BUCKETS, registers }),
+    stageSeconds: new Histogram({ name: 'helix_turn_stage_seconds', help: 'Time spent in each turn stage.', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers }),
+    firstTokenSeconds: new Histogram({ name: 'helix_model_first_token_seconds', help: 'Model call to first token.', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers }),
+    modelSeconds: new Histogram({ name: 'helix_model_seconds', help: 'Whole model call, stream included.', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers }),
+    turns: new Counter({ name: 'helix_turns_total', help: 'Turns answered, by outcome.', labelNames: ['platform', 'outcome'], registers }),
+    messagesPerTurn: new Histogram({ name: 'helix_turn_messages', help: 'Messages answered in one turn (bursts coalesce).', labelNames: ['platform'], buckets: [1, 2, 3, 5, 10, 20, 50], registers }),
+  };
+}

@@ -1,0 +1,124 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { HelixConfig, Persona } from '../config/index.ts';
+import {
+  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen,
+  type Logger, type ProcessMetrics, type RunningServer,
+} from '../mesh/index.ts';
+import { ConversationLog, openStore, type Store } from '../store/index.ts';
+import { createBrainMetrics } from './brain-metrics.ts';
+import { ConversationMailbox } from './conversation-mailbox.ts';
+import { startIntake } from './intake.ts';
+import type { LlmProvider } from './llm/provider.ts';
+import { ReplySender } from './reply-sender.ts';
+import { buildPrompt } from './turn/stages/build-prompt.ts';
+import { generate } from './turn/stages/generate.ts';
+import { loadHistory } from './turn/stages/load-history.ts';
+import { recordIncoming } from './turn/stages/record-incoming.ts';
+import { recordReply } from './turn/stages/record-reply.ts';
+import { shapeReply } from './turn/stages/shape-reply.ts';
+import type { TurnStage } from './turn/turn-context.ts';
+import { startTurnWorker } from './turn-worker.ts';
+import { TurnScheduler } from './turn-scheduler.ts';
+
+export interface BrainOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+  provider: LlmProvider;
+  persona: Persona;
+  /** An open store; the brain closes it on close. */
+  store: Store;
+  /** Serve /healthz and /metrics on config.brain.host:port. @defaultValue `true` */
+  serveHttp?: boolean;
+}
+
+/** A running brain; `close()` stops intake, lets in-flight turns finish, then closes queues, Redis, store and model. */
+export interface RunningBrain {
+  readonly metrics: ProcessMetrics;
+  readonly http: RunningServer | undefined;
+  close(): Promise<void>;
+}
+
+/** Wires the turn loop: intake (inbound → mailbox), the turn worker (mailbox → stages → outbound), health and metrics. */
+export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
+  const { config, log } = opts;
+  const prefix = config.redis.prefix;
+  const retention = { dedupeWindowSec: config.redis.dedupeWindowSec };
+  const redis: Redis = createRedis(opts.redisUrl, 'worker', 'helix-brain');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const metrics = createProcessMetrics('brain');
+  const brainMetrics = createBrainMetrics(metrics);
+  const deadLetters = new DeadLetters(redis, prefix, metrics);
+  const mailbox = new ConversationMailbox(redis, prefix, config.redis.dedupeWindowSec);
+  const scheduler = new TurnScheduler(redis, prefix);
+  const sender = new ReplySender(redis, prefix, retention);
+  const conversationLog = new ConversationLog(opts.store.db);
+  const stages: TurnStage[] = [
+    recordIncoming(conversationLog),
+    loadHistory(conversationLog, config.brain.historyMessages),
+    buildPrompt(opts.persona),
+    generate(opts.provider, { maxTokens: config.llm.maxTokens, temperature: config.llm.temperature, firstTokenSeconds: brainMetrics.firstTokenSeconds, modelSeconds: brainMetrics.modelSeconds }),
+    shapeReply(),
+    recordReply(conversationLog, opts.persona.name),
+  ];
+  const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
+  const turnWorker = startTurnWorker({
+    connection: redis, prefix, log, deadLetters, metrics, brainMetrics, mailbox, scheduler, sender, stages,
+    burst: config.brain.burst, concurrency: config.brain.concurrency, turnTimeoutMs: config.brain.turnTimeoutMs, ...takeover,
+  });
+  const intake = startIntake({
+    connection: redis, prefix, log, deadLetters, metrics, mailbox, scheduler,
+    quietMs: { text: config.brain.burst.quietMs, voice: config.brain.burst.voiceQuietMs }, ...takeover,
+  });
+
+  const depthQueues = [new Queue(INBOUND_QUEUE, { connection: redis, prefix }), scheduler.queue, new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix })];
+  let http: RunningServer | undefined;
+  if (opts.serveHttp ?? true) {
+    const app = healthRoutes({
+      registry: metrics.registry,
+      checks: { redis: async () => void (await redis.ping()), store: () => opts.store.ping() },
+      beforeScrape: async () => {
+        for (const q of [...depthQueues, ...sender.queues()]) {
+          const counts = await q.getJobCounts('wait', 'delayed', 'active', 'prioritized');
+          for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
+        }
+      },
+    });
+    http = await listen(app, config.brain.host, config.brain.port);
+  }
+  log.info({ provider: opts.provider.id, model: opts.provider.model, store: opts.store.kind, http: http?.url }, 'brain started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    http,
+    close() {
+      closing ??= (async () => {
+        const steps: Array<[string, () => Promise<unknown>]> = [
+          ['intake', () => intake.close()],
+          ['turn worker', () => turnWorker.close()],
+          ['http', async () => http?.close()],
+          ['queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), deadLetters.close()])],
+          ['redis', () => redis.quit().catch(() => redis.disconnect())],
+          ['store', () => opts.store.close()],
+          ['model', () => opts.provider.close()],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (err) {
+            log.warn({ err, step: name }, 'error while closing');
+          }
+        }
+        log.info('brain stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Opens the store the config names (PGlite files by default, PostgreSQL with store.databaseUrl). */
+export function openConfiguredStore(config: HelixConfig, log: Logger): Promise<Store> {
+  return openStore({ ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}), dataDir: config.store.dataDir, log });
+}

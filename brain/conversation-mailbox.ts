@@ -1,0 +1,175 @@
+import type { Redis } from 'ioredis';
+import { safePart, type InboundTurn } from '../mesh/index.ts';
+
+/**
+ * Per-conversation mailbox in Redis. Hand-written Lua because no library gives BullMQ (OSS) per-group
+ * ordering plus debouncing: BullMQ's groups are a Pro feature, and its deduplication "debounce" mode drops
+ * a new job while the previous one is active, which would lose a message. Each script is atomic, so
+ * intake and the turn worker can race freely (across processes) without losing or reordering messages.
+ *
+ * Keys (all under the queue prefix's hash tag, so one Cluster slot):
+ *   <p>:mb:<conv>:z     sorted set of event keys, scored by the platform's received-at (ms) x 1000 + arrival order
+ *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
+ *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys), arrivals
+ *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
+ */
+
+// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec
+// Returns { accepted (1|0), gen }: the caller always (idempotently) adds the turn job for `gen`.
+const ACCEPT = `
+local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
+if fresh then
+  -- Score: the platform's received-at (ms) with the arrival order as tie-breaker (same-millisecond messages).
+  local arrival = redis.call('HINCRBY', KEYS[3], 'arrivals', 1) % 1000
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) * 1000 + arrival, ARGV[1])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[3], 'lastAt', ARGV[4])
+  redis.call('HSETNX', KEYS[3], 'firstAt', ARGV[4])
+end
+local gen = redis.call('HGET', KEYS[3], 'gen')
+if not gen then
+  if redis.call('ZCARD', KEYS[1]) == 0 then return {fresh and 1 or 0, 0} end
+  gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+  redis.call('HSET', KEYS[3], 'gen', gen)
+end
+return {fresh and 1 or 0, tonumber(gen)}
+`;
+
+// KEYS: z, h, m. ARGV: gen, maxBatch
+// Returns { status, firstAt, lastAt, keys... , jsons... }: status 'stale' (job is not the live one),
+// 'empty', or 'ok'. A claimed batch is kept across retries so a retried turn answers the same messages.
+const CLAIM = `
+local live = redis.call('HGET', KEYS[3], 'gen')
+if live ~= ARGV[1] then return {'stale'} end
+local firstAt = redis.call('HGET', KEYS[3], 'firstAt') or '0'
+local lastAt = redis.call('HGET', KEYS[3], 'lastAt') or '0'
+local batch = redis.call('HGET', KEYS[3], 'batch')
+local keys
+if batch then
+  keys = cjson.decode(batch)
+else
+  keys = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+end
+if #keys == 0 then return {'empty', firstAt, lastAt} end
+local out = {'ok', firstAt, lastAt}
+local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
+for i = 1, #keys do
+  out[#out + 1] = keys[i]
+  out[#out + 1] = jsons[i] or ''
+end
+return out
+`;
+
+// KEYS: m. ARGV: gen, batchJson. Pins the batch a turn is answering (before any side effect).
+const PIN = `
+if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
+redis.call('HSETNX', KEYS[1], 'batch', ARGV[2])
+return 1
+`;
+
+// KEYS: z, h, m. ARGV: gen, nowMs, eventKeys...
+// Removes the answered messages. Returns the next generation (0 when the mailbox is empty).
+const COMPLETE = `
+if redis.call('HGET', KEYS[3], 'gen') ~= ARGV[1] then return -1 end
+for i = 3, #ARGV do
+  redis.call('ZREM', KEYS[1], ARGV[i])
+  redis.call('HDEL', KEYS[2], ARGV[i])
+end
+redis.call('HDEL', KEYS[3], 'batch', 'gen')
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
+  return 0
+end
+redis.call('HSET', KEYS[3], 'firstAt', ARGV[2])
+local gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+redis.call('HSET', KEYS[3], 'gen', gen)
+return gen
+`;
+
+/** What intake learned: whether the event was new, and which turn job generation must exist. */
+export interface AcceptResult {
+  accepted: boolean;
+  /** 0 when nothing is pending (a duplicate of an already answered event). */
+  gen: number;
+}
+
+/** The messages a turn answers, oldest first, with the intake clock of the burst. */
+export interface ClaimedBatch {
+  status: 'ok';
+  firstAt: number;
+  lastAt: number;
+  keys: string[];
+  /** Raw JSON per key; parsed (and validated) by the caller. Empty string if the entry vanished. */
+  payloads: string[];
+}
+export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty'; firstAt: number; lastAt: number };
+
+interface MailboxCommands {
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number): Promise<[number, number]>;
+  helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number): Promise<string[]>;
+  helixMailboxPin(m: string, gen: number, batch: string): Promise<number>;
+  helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
+}
+
+/** The conversation key used in mailbox keys and turn job ids. */
+export function conversationKey(platform: string, conversationId: string): string {
+  return safePart(`${platform}/${conversationId}`);
+}
+
+/** Atomic per-conversation mailbox operations (see the file comment for the design). */
+export class ConversationMailbox {
+  readonly #redis: Redis & MailboxCommands;
+  readonly #prefix: string;
+  readonly #dedupeTtlSec: number;
+
+  constructor(redis: Redis, prefix: string, dedupeTtlSec: number) {
+    if (!(redis as Partial<MailboxCommands>).helixMailboxAccept) {
+      redis.defineCommand('helixMailboxAccept', { numberOfKeys: 4, lua: ACCEPT });
+      redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
+      redis.defineCommand('helixMailboxPin', { numberOfKeys: 1, lua: PIN });
+      redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
+    }
+    this.#redis = redis as Redis & MailboxCommands;
+    this.#prefix = prefix;
+    this.#dedupeTtlSec = dedupeTtlSec;
+  }
+
+  /** Adds a turn (once per event within the dedupe window). */
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number): Promise<AcceptResult> {
+    const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
+    const [accepted, gen] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec);
+    return { accepted: accepted === 1, gen };
+  }
+
+  /** The batch the live job `gen` answers (the one pinned earlier, or up to `maxBatch` oldest). */
+  async claim(convKey: string, gen: number, maxBatch: number): Promise<ClaimResult> {
+    const k = this.#keys(convKey);
+    const raw = await this.#redis.helixMailboxClaim(k.z, k.h, k.m, gen, maxBatch);
+    const [status, firstAt, lastAt, ...rest] = raw;
+    if (status === 'stale') return { status: 'stale' };
+    if (status === 'empty') return { status: 'empty', firstAt: Number(firstAt), lastAt: Number(lastAt) };
+    const keys: string[] = [];
+    const payloads: string[] = [];
+    for (let i = 0; i < rest.length; i += 2) {
+      keys.push(rest[i] as string);
+      payloads.push(rest[i + 1] as string);
+    }
+    return { status: 'ok', firstAt: Number(firstAt), lastAt: Number(lastAt), keys, payloads };
+  }
+
+  /** Fixes the batch a turn answers, so retries answer the same messages with the same reply id. */
+  async pin(convKey: string, gen: number, keys: readonly string[]): Promise<boolean> {
+    return (await this.#redis.helixMailboxPin(this.#keys(convKey).m, gen, JSON.stringify(keys))) === 1;
+  }
+
+  /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */
+  async complete(convKey: string, gen: number, keys: readonly string[], nowMs: number): Promise<number> {
+    const k = this.#keys(convKey);
+    return this.#redis.helixMailboxComplete(k.z, k.h, k.m, gen, nowMs, ...keys);
+  }
+
+  #keys(convKey: string) {
+    const base = `${this.#prefix}:mb:${convKey}`;
+    return { z: `${base}:z`, h: `${base}:h`, m: `${base}:m` };
+  }
+}

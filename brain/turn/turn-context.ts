@@ -1,0 +1,43 @@
+import type { ConversationRef, InboundTurn, Logger, Platform } from '../../mesh/index.ts';
+import type { ConversationLogEntry } from '../../store/index.ts';
+import type { ChatMessage } from '../llm/provider.ts';
+
+/**
+ * A block of context for the system prompt. `instructions` come from Helix itself (persona, platform
+ * rules); `data` blocks (memories, alerts, fetched pages) are quoted and the model is told they are
+ * information, never instructions.
+ */
+export interface PromptBlock {
+  readonly title: string;
+  readonly kind: 'instructions' | 'data';
+  readonly content: string;
+}
+
+/** Everything one turn carries from stage to stage. */
+export interface TurnContext {
+  /** The burst being answered, oldest first (one or more messages). */
+  readonly turns: readonly InboundTurn[];
+  readonly platform: Platform;
+  readonly conversation: ConversationRef;
+  /** Stable id of this turn's reply: the outbound dedupe key and the history entry's event id. */
+  readonly replyId: string;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly now: Date;
+  /** Recent conversation before this burst, oldest first. */
+  history: ConversationLogEntry[];
+  /** A reply already recorded by an earlier attempt of this turn: reused, never regenerated. */
+  recordedReply: string | undefined;
+  blocks: PromptBlock[];
+  messages: ChatMessage[];
+  replyText: string;
+  replyParts: string[];
+  /** Where streaming text goes while the model writes (drafts for platforms that show them). */
+  onDraft: ((textSoFar: string) => void) | undefined;
+}
+
+/** One named step of the turn loop. Later stages (identity, recall, emotion) plug in as more of these. */
+export interface TurnStage {
+  readonly name: string;
+  run(ctx: TurnContext): Promise<void>;
+}

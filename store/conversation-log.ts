@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** One history entry, as the brain reads and writes it. */
+export interface ConversationLogEntry {
+  platform: string;
+  conversationId: string;
+  /** Platform event id (user) or reply id (assistant). */
+  eventId: string;
+  role: 'user' | 'assistant';
+  authorAccountId?: string | undefined;
+  authorName?: string | undefined;
+  text: string;
+  at: Date;
+  traceId?: string | undefined;
+}
+
+/** The brain's per-conversation history. On every turn's hot path: one statement per call. */
+export class ConversationLog {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Adds entries in one statement; an entry whose event id is already recorded is skipped (retries are safe). */
+  async append(entries: readonly ConversationLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#db
+      .insertInto('conversation_log')
+      .values(
+        entries.map((e) => ({
+          platform: e.platform,
+          conversation_id: e.conversationId,
+          event_id: e.eventId,
+          role: e.role,
+          author_account_id: e.authorAccountId ?? null,
+          author_name: e.authorName ?? null,
+          text: e.text,
+          at: e.at,
+          trace_id: e.traceId ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing())
+      .execute();
+  }
+
+  /** The newest `limit` entries of a conversation, oldest first. */
+  async recent(platform: string, conversationId: string, limit: number): Promise<ConversationLogEntry[]> {
+    if (limit <= 0) return [];
+    const rows = await this.#db
+      .selectFrom('conversation_log')
+      .select(['platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
+      .where('platform', '=', platform)
+      .where('conversation_id', '=', conversationId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      platform: r.platform,
+      conversationId: r.conversation_id,
+      eventId: r.event_id,
+      role: r.role,
+      authorAccountId: r.author_account_id ?? undefined,
+      authorName: r.author_name ?? undefined,
+      text: r.text,
+      at: r.at instanceof Date ? r.at : new Date(r.at),
+      traceId: r.trace_id ?? undefined,
+    }));
+  }
+}

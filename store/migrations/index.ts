@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { conversationLog } from './0001-conversation-log.ts';
+
+/** Every migration, in order. Names sort lexically; never rename or edit a shipped one, add the next. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-conversation-log': conversationLog,
+};
+
+/** In-code provider: migrations ship inside the code, so no file-system lookup at start. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { ...MIGRATIONS };
+  },
+};

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { HelixError, type Logger } from '../mesh/index.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+/** The SQL store: one Kysely code path over PGlite (embedded) or PostgreSQL. */
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Kysely<Database>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  /** True when the `vector` extension (pgvector) can be used. */
+  vectorAvailable(): Promise<boolean>;
+  /** Closes connections; safe to call twice. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** PostgreSQL URL; unset opens PGlite at `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory (created if missing), or `memory://`. */
+  dataDir: string;
+  /** PostgreSQL schema to use (created if missing). @defaultValue `public` */
+  schema?: string;
+  log?: Logger;
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>, schema: string | undefined, log?: Logger): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') log?.info({ migration: r.migrationName }, 'migration applied');
+    if (r.status === 'Error') log?.error({ migration: r.migrationName }, 'migration failed');
+  }
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new HelixError('store_unavailable', `Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`.trim(), { cause: error });
+  }
+}
+
+/** Wraps a Kysely instance and its cleanup into a {@link Store}. */
+export function makeStore(kind: Store['kind'], db: Kysely<Database>, vectorAvailable: () => Promise<boolean>, extraClose: () => Promise<void> = async () => {}): Store {
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const results = await Promise.allSettled([db.destroy(), extraClose()]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })();
+    return closing;
+  };
+  return {
+    kind,
+    db,
+    async ping() {
+      await db.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
+    },
+    vectorAvailable,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

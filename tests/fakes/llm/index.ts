@@ -1,0 +1,1 @@
+export { startFakeOpenAi, defaultReply, type FakeOpenAi, type RecordedRequest } from './fake-openai.ts';

@@ -1,0 +1,107 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ConversationLog, openStore, type OpenStoreOptions, type Store } from '../../../store/index.ts';
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`);
+  await client.end();
+});
+
+const backends: Array<[string, () => OpenStoreOptions]> = [
+  ['PGlite in memory', () => ({ dataDir: 'memory://' })],
+  ['PostgreSQL', () => {
+    const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    schemas.push(schema);
+    return { databaseUrl: PG_URL, dataDir: 'unused', schema };
+  }],
+];
+
+const entry = (eventId: string, at: number, role: 'user' | 'assistant' = 'user', text = `text ${eventId}`) => ({
+  platform: 'web', conversationId: 'c1', eventId, role, authorName: role === 'user' ? 'Ada' : 'Helix', text, at: new Date(at),
+});
+
+describe.each(backends)('store on %s', (_name, options) => {
+  async function open(): Promise<Store> {
+    return openStore(options());
+  }
+
+  test('GIVEN a fresh database THEN migrations apply and ping answers', async () => {
+    await using store = await open();
+    await store.ping();
+    const tables = await store.db.introspection.getTables();
+    expect(tables.map((t) => t.name)).toContain('conversation_log');
+  });
+
+  test('GIVEN entries THEN recent returns the newest N oldest-first', async () => {
+    await using store = await open();
+    const log = new ConversationLog(store.db);
+    await log.append([entry('e1', 1_000), entry('e2', 2_000), entry('r1', 3_000, 'assistant')]);
+    await log.append([entry('e3', 4_000)]);
+    await log.append([{ ...entry('other', 5_000), conversationId: 'c2' }]);
+    const recent = await log.recent('web', 'c1', 3);
+    expect(recent.map((e) => e.eventId)).toEqual(['e2', 'r1', 'e3']);
+    expect(recent[1]).toMatchObject({ role: 'assistant', authorName: 'Helix', text: 'text r1' });
+    expect(recent[0]!.at.getTime()).toBe(2_000);
+    expect(await log.recent('web', 'c1', 0)).toEqual([]);
+  });
+
+  test('GIVEN the same event appended twice THEN it is stored once and the first text wins', async () => {
+    await using store = await open();
+    const log = new ConversationLog(store.db);
+    await log.append([entry('e1', 1_000, 'user', 'first')]);
+    await log.append([entry('e1', 1_000, 'user', 'second'), entry('e2', 2_000)]);
+    const recent = await log.recent('web', 'c1', 10);
+    expect(recent.map((e) => [e.eventId, e.text])).toEqual([['e1', 'first'], ['e2', 'text e2']]);
+  });
+
+  test('GIVEN unicode and 40,000 characters THEN the text round-trips exactly', async () => {
+    await using store = await open();
+    const log = new ConversationLog(store.db);
+    const text = `héllo 👋 ${'漢字'.repeat(19_995)}`;
+    await log.append([entry('big', 1_000, 'user', text)]);
+    expect((await log.recent('web', 'c1', 1))[0]!.text).toBe(text);
+  });
+
+  test('GIVEN close called twice THEN both resolve', async () => {
+    const store = await open();
+    await store.close();
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('store persistence and failures', () => {
+  test('GIVEN a PGlite directory WHEN reopened THEN data survives and migrations re-run cleanly', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'helix-pglite-'));
+    {
+      await using store = await openStore({ dataDir });
+      await new ConversationLog(store.db).append([entry('kept', 1_000)]);
+    }
+    await using again = await openStore({ dataDir });
+    expect((await new ConversationLog(again.db).recent('web', 'c1', 5)).map((e) => e.eventId)).toEqual(['kept']);
+  });
+
+  test('GIVEN PostgreSQL unreachable THEN store_unavailable names host and db but never the password', async () => {
+    const started = Date.now();
+    const err = await openStore({ databaseUrl: 'postgres://helix:hunter2@127.0.0.1:1/helix', dataDir: 'unused' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'store_unavailable' });
+    expect((err as Error).message).toContain('127.0.0.1:1/helix');
+    expect((err as Error).message).not.toContain('hunter2');
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  test('GIVEN this machine\'s PostgreSQL without pgvector THEN vectorAvailable says false instead of failing', async () => {
+    const schema = `t_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    schemas.push(schema);
+    await using store = await openStore({ databaseUrl: PG_URL, dataDir: 'unused', schema });
+    const installed = await store.db.selectFrom('pg_available_extensions' as never).select('name' as never).where('name' as never, '=', 'vector' as never).execute();
+    expect(await store.vectorAvailable()).toBe(installed.length > 0);
+  });
+});
