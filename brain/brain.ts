@@ -46,7 +46,16 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   const prefix = config.redis.prefix;
   const retention = { dedupeWindowSec: config.redis.dedupeWindowSec };
   const redis: Redis = createRedis(opts.redisUrl, 'worker', 'helix-brain');
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // ioredis retries forever; log the outage once, and its end.
+  let redisDown = false;
+  redis.on('error', (err) => {
+    if (!redisDown) log.warn({ err: err.message }, 'redis unreachable; retrying');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) log.info('redis reachable again');
+    redisDown = false;
+  });
   const metrics = createProcessMetrics('brain');
   const brainMetrics = createBrainMetrics(metrics);
   const deadLetters = new DeadLetters(redis, prefix, metrics);
@@ -73,6 +82,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   });
 
   const depthQueues = [new Queue(INBOUND_QUEUE, { connection: redis, prefix }), scheduler.queue, new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix })];
+  for (const q of depthQueues) q.on('error', (err) => log.debug({ err: err.message, queue: q.name }, 'queue connection error'));
   let http: RunningServer | undefined;
   if (opts.serveHttp ?? true) {
     const app = healthRoutes({
@@ -95,27 +105,47 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     http,
     close() {
       closing ??= (async () => {
-        const steps: Array<[string, () => Promise<unknown>]> = [
-          ['intake', () => intake.close()],
-          ['turn worker', () => turnWorker.close()],
-          ['http', async () => http?.close()],
-          ['queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), deadLetters.close()])],
-          ['redis', () => redis.quit().catch(() => redis.disconnect())],
-          ['store', () => opts.store.close()],
-          ['model', () => opts.provider.close()],
-        ];
-        for (const [name, step] of steps) {
+        // Each step is bounded: with Redis unreachable, BullMQ's close would wait for it forever.
+        // Redis already unreachable: nothing will flush, so do not wait for it.
+        const deadlineMs = redisDown ? 1_000 : CLOSE_STEP_MS;
+        if (redisDown) redis.disconnect();
+        const step = async (name: string, run: () => Promise<unknown>): Promise<boolean> => {
           try {
-            await step();
+            await withDeadline(run(), deadlineMs, name);
+            return true;
           } catch (err) {
-            log.warn({ err, step: name }, 'error while closing');
+            log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+            return false;
           }
+        };
+        // Stop taking work; in-flight turns finish (they are safe to retry if they cannot).
+        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close()])))) {
+          redis.disconnect();
+          await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }
+        await step('http', async () => http?.close());
+        await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), deadLetters.close()]));
+        if (!(await step('redis', () => redis.quit()))) redis.disconnect();
+        await step('store', () => opts.store.close());
+        await step('model', () => opts.provider.close());
         log.info('brain stopped');
       })();
       return closing;
     },
   };
+}
+
+/** Longest one shutdown step may take before it is forced. */
+const CLOSE_STEP_MS = 5_000;
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not close within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Opens the store the config names (PGlite files by default, PostgreSQL with store.databaseUrl). */

@@ -65,6 +65,8 @@ export class ReplySender {
     let q = this.#queues.get(platform);
     if (!q) {
       q = new Queue(outboundQueue(platform), { connection: this.#connection, prefix: this.#prefix });
+      // Connection errors surface on the add() that hits them; the owner's Redis client logs the outage.
+      q.on('error', () => {});
       this.#queues.set(platform, q);
     }
     return q;

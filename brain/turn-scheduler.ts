@@ -9,6 +9,8 @@ export class TurnScheduler {
 
   constructor(connection: Redis, prefix: string) {
     this.queue = new Queue(TURNS_QUEUE, { connection, prefix });
+    // Connection errors surface on the schedule() that hits them.
+    this.queue.on('error', () => {});
   }
 
   async schedule(platform: Platform, conversationId: string, gen: number, delayMs: number): Promise<void> {

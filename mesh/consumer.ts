@@ -79,7 +79,18 @@ export function startConsumer<S extends z.ZodType>(opts: MeshConsumerOptions<S>)
       settings: { backoffStrategy: helixBackoff, ...opts.worker?.settings },
     },
   );
-  worker.on('error', (err) => log.error({ queue, err }, 'worker error'));
+  // Connection errors repeat every reconnect attempt while Redis is down: log them once per outage.
+  let down = false;
+  worker.on('error', (err) => {
+    const connection = /ECONNREFUSED|ECONNRESET|EPIPE|Connection is closed|ETIMEDOUT/.test(err.message);
+    if (connection && down) return;
+    down = connection;
+    log.error({ queue, err: err.message }, connection ? 'redis unreachable; worker will resume when it is back' : 'worker error');
+  });
+  worker.on('ready', () => {
+    if (down) log.info({ queue }, 'redis reachable again');
+    down = false;
+  });
   let closing: Promise<void> | undefined;
   return {
     worker,

@@ -14,6 +14,8 @@ export class DeadLetters {
 
   constructor(connection: Redis, prefix: string, metrics?: ProcessMetrics) {
     this.#queue = new Queue(DEAD_LETTER_QUEUE, { connection, prefix });
+    // Connection errors surface on the write() that hits them.
+    this.#queue.on('error', () => {});
     this.#metrics = metrics;
   }
 

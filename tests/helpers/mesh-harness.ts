@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { HelixConfig, loadPersona } from '../../config/index.ts';
 import {
   INBOUND_QUEUE, InboundTurn, OutboundReply, DeadLetters, createLogger, inboundJobOptions, jobIdFor, newTraceparent, outboundQueue,
-  type InboundTurnInput, type Platform,
+  type InboundTurnInput, type Logger, type Platform,
 } from '../../mesh/index.ts';
 import { startBrain, type RunningBrain } from '../../brain/brain.ts';
 import { selectProvider } from '../../brain/llm/index.ts';
@@ -43,11 +43,11 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 }
 
 /** Starts a brain in this process: real Redis, PGlite in memory, the configured model client. */
-export async function startTestBrain(config: HelixConfig): Promise<RunningBrain> {
-  const log = createLogger('brain', config.log.level);
+export async function startTestBrain(config: HelixConfig, opts: { log?: Logger; serveHttp?: boolean } = {}): Promise<RunningBrain> {
+  const log = opts.log ?? createLogger('brain', config.log.level);
   const store = await openStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
   const provider = await selectProvider(config.llm, { cwd: process.cwd(), log });
-  return startBrain({ config, redisUrl: config.redis.url ?? REDIS_URL, log, provider, persona: loadPersona(), store, serveHttp: false });
+  return startBrain({ config, redisUrl: config.redis.url ?? REDIS_URL, log, provider, persona: loadPersona(), store, serveHttp: opts.serveHttp ?? false });
 }
 
 /** A valid inbound turn with sensible defaults. */
