@@ -25,6 +25,9 @@ export interface PrivateRedis {
   readonly dir: string;
   /** Stops Redis (SHUTDOWN, which flushes the AOF) and starts it again on the same port and dir. */
   restart(): Promise<void>;
+  /** Stops Redis but keeps its dir, so `up()` brings the same data back. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await stop();
       await start();
     },
+    down: () => stop(),
+    up: () => start(),
     async stop() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -25,6 +25,8 @@ export interface FakeOpenAi {
   setReply(reply: Reply): void;
   /** Wait this long before streaming each reply. */
   setDelay(ms: number): void;
+  /** Wait this long between streamed deltas (so a client sees a reply grow). */
+  setChunkDelay(ms: number): void;
   /** The next `n` requests get `status` (with headers, e.g. retry-after) and an OpenAI-style error body. */
   failNext(n: number, status: number, headers?: Record<string, string>, message?: string): void;
   /** The next request streams part of its reply, then the socket is destroyed. */
@@ -55,6 +57,7 @@ function deltas(text: string): string[] {
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   let reply: Reply = defaultReply;
   let delayMs = 0;
+  let chunkDelayMs = 0;
   let inFlight = 0;
   let maxConcurrent = 0;
   const failures: Failure[] = [];
@@ -102,6 +105,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       }
       if (failure?.kind === 'malformed' && i === 1) res.write('data: {"choices": [ this is not json\n\n');
       res.write(chunk({ content: part }, null));
+      if (chunkDelayMs > 0) await new Promise((r) => setTimeout(r, chunkDelayMs));
     }
     if (failure?.kind === 'no-done') return res.end();
     res.write(chunk({}, 'stop'));
@@ -132,6 +136,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     },
     setReply: (r) => void (reply = r),
     setDelay: (ms) => void (delayMs = ms),
+    setChunkDelay: (ms) => void (chunkDelayMs = ms),
     failNext(n, status, headers = {}, message = `Fake failure ${status}`) {
       for (let i = 0; i < n; i++) failures.push({ kind: 'status', status, headers, body: JSON.stringify({ error: { message, type: 'fake_error' } }) });
     },

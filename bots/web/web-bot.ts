@@ -1,0 +1,105 @@
+import { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { HelixConfig } from '../../config/index.ts';
+import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, redisReady, listen, type Logger, type ProcessMetrics } from '../../mesh/index.ts';
+import { startWebDelivery } from './deliver.ts';
+import { LiveHub } from './live-hub.ts';
+import { consoleRoutes } from './server.ts';
+import { SessionHistory } from './session-history.ts';
+
+export interface WebBotOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+}
+
+/** A running console; `close()` stops intake, ends streams, then closes the consumer, queues and Redis. */
+export interface RunningWebBot {
+  readonly url: string;
+  readonly metrics: ProcessMetrics;
+  close(): Promise<void>;
+}
+
+/** Starts the web console: the page and API on web.host:web.port, plus /healthz and /metrics on the same port. */
+export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
+  const { config, log } = opts;
+  const prefix = config.redis.prefix;
+  // The producer fails fast (no offline queue): a message is acknowledged to the browser only once it is on the queue.
+  const producer = createRedis(opts.redisUrl, 'producer', 'helix-web');
+  const worker = createRedis(opts.redisUrl, 'worker', 'helix-web-delivery');
+  const subscriber = createRedis(opts.redisUrl, 'worker', 'helix-web-live');
+  let redisDown = false;
+  worker.on('error', (err) => {
+    if (!redisDown) log.warn({ err: err.message }, 'redis unreachable; retrying');
+    redisDown = true;
+  });
+  worker.on('ready', () => {
+    if (redisDown) log.info('redis reachable again');
+    redisDown = false;
+  });
+
+  // Producers have no offline queue: wait for the first connection, but do not refuse to start without one
+  // (the console answers 503 until Redis is back, and /healthz says why).
+  await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; messages get 503 until it is'));
+
+  const metrics = createProcessMetrics('web');
+  const registers = [metrics.registry];
+  const accepted = new Counter({ name: 'helix_web_messages_accepted_total', help: 'Console messages put on the inbound queue.', registers });
+  const rejected = new Counter({ name: 'helix_web_messages_rejected_total', help: 'Console requests refused, by reason.', labelNames: ['reason'], registers });
+  const delivered = new Counter({ name: 'helix_web_replies_delivered_total', help: 'Replies handed to browsers, by kind.', labelNames: ['kind'], registers });
+
+  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
+  inbound.on('error', () => {});
+  const history = new SessionHistory(producer, prefix);
+  const hub = await LiveHub.start(subscriber, history.channelPattern());
+  new Gauge({
+    name: 'helix_web_open_streams',
+    help: 'Browser reply streams open in this process.',
+    registers,
+    collect() {
+      this.set(hub.streams);
+    },
+  });
+  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const delivery = startWebDelivery({ connection: worker, publisher: producer, prefix, log, deadLetters, metrics, delivered, history });
+
+  const app = new Hono();
+  app.route('/', healthRoutes({ registry: metrics.registry, checks: { redis: async () => void (await producer.ping()) } }));
+  app.route('/', consoleRoutes({ web: config.web, dedupeWindowSec: config.redis.dedupeWindowSec, inbound, publisher: producer, history, hub, log, accepted, rejected }));
+  const server = await listen(app, config.web.host, config.web.port);
+  const url = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+  log.info({ url, auth: config.web.accessToken ? 'token' : 'loopback only' }, 'web console listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        const steps: Array<[string, () => Promise<unknown>]> = [
+          ['http', () => server.close()],
+          ['delivery', () => delivery.close()],
+          ['live', () => hub.close()],
+          ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
+          ['redis', () => Promise.all([producer, worker, subscriber].map((r) => r.quit().catch(() => r.disconnect())))],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await withDeadline(step(), redisDown ? 1_000 : 5_000, name);
+          } catch (err) {
+            log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+            if (name === 'delivery') await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
+          }
+        }
+        for (const r of [producer, worker, subscriber]) r.disconnect();
+        log.info('web console stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not close within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
