@@ -57,14 +57,15 @@ export function loadConfig(opts: LoadConfigOptions): LoadedConfig {
       const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
       if (parsed !== null && parsed !== undefined) {
         if (typeof parsed !== 'object' || Array.isArray(parsed)) problems.push(`${file}: must be a mapping of sections (log, redis, store, ...)`);
-        else raw = parsed as Record<string, unknown>;
+        else raw = withoutNulls(parsed as Record<string, unknown>);
       }
     } catch (err) {
       problems.push(`${file}: cannot be read as YAML/JSON (${(err as Error).message}). Fix the file or unset HELIX_CONFIG.`);
     }
   }
   for (const [name, value] of Object.entries(opts.env)) {
-    if (value === undefined) continue;
+    // An empty variable counts as unset (compose files write `${OPENAI_API_KEY:-}`).
+    if (value === undefined || value === '') continue;
     const target = envTarget(name);
     if (!target) continue;
     let text = value;
@@ -87,6 +88,16 @@ export function loadConfig(opts: LoadConfigOptions): LoadedConfig {
   const result = HelixConfig.safeParse(raw);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
   return { config: result.data, file };
+}
+
+/** A key left empty in YAML (`persona:` with its lines commented out) means "use the default". */
+function withoutNulls(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === null) continue;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? withoutNulls(v as Record<string, unknown>) : v;
+  }
+  return out;
 }
 
 /** The environment variable that sets a config path, for messages and docs. */

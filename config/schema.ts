@@ -129,6 +129,18 @@ const WebSection = z.object({
   maxBodyBytes: z.number().int().min(1_024).default(65_536),
 });
 
+/** `npm start`'s supervisor of the role processes. */
+const SupervisorSection = z.object({
+  /** Address of the supervisor's /healthz and /metrics. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8090` */
+  port: port.default(8090),
+  /** Longest a role may take to stop on shutdown before it is killed. @defaultValue `15000` */
+  stopTimeoutMs: z.number().int().min(100).default(15_000),
+  /** Longest wait between restarts of a role that keeps crashing. @defaultValue `30000` */
+  maxRestartDelayMs: z.number().int().min(100).default(30_000),
+});
+
 /** The persona that shapes every prompt. */
 const PersonaSection = z.object({
   /** A persona YAML/JSON file. Unset: the shipped default (config/persona.default.yaml). */
@@ -144,6 +156,7 @@ export const HelixConfig = z
     brain: BrainSection.prefault({}),
     llm: LlmSection.prefault({}),
     web: WebSection.prefault({}),
+    supervisor: SupervisorSection.prefault({}),
     persona: PersonaSection.prefault({}),
   })
   .strict()

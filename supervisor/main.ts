@@ -1,0 +1,68 @@
+// `npm start`: every enabled role on this machine under one supervisor. Wiring only.
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { HelixError, createLogger } from '../mesh/index.ts';
+import { redacted, startSupervisor } from './supervisor.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+let loaded;
+try {
+  loaded = loadConfig({ env: process.env, cwd: process.cwd() });
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}
+const { config } = loaded;
+const log = createLogger('supervisor', config.log.level);
+
+let supervisor: Awaited<ReturnType<typeof startSupervisor>>;
+try {
+  supervisor = await startSupervisor({
+    config,
+    root,
+    env: process.env,
+    log,
+    onRoleFailed: (role, reason) => {
+      console.error(`\nHelix: the ${role} role cannot run: ${reason}. Stopping.\n`);
+      void shutdown('role failed', 1);
+    },
+  });
+} catch (err) {
+  console.error(`\nHelix could not start: ${err instanceof HelixError || err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+let stoppingSince = 0;
+async function shutdown(why: string, code: number): Promise<void> {
+  if (stoppingSince) return;
+  stoppingSince = Date.now();
+  log.info({ why }, 'shutting down');
+  await supervisor.close();
+  process.exit(code);
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    // The same signal often arrives twice at once (the terminal's process group and `npm start`'s
+    // wrapper); only a second one a moment later means "stop waiting".
+    if (stoppingSince && Date.now() - stoppingSince > 1_000) {
+      log.warn('second signal: killing the roles without waiting');
+      for (const r of supervisor.roles) if (r.pid) process.kill(r.pid, 'SIGKILL');
+      if (supervisor.redis.source === 'private' && supervisor.redis.server.pid) process.kill(supervisor.redis.server.pid, 'SIGTERM');
+      process.exit(1);
+    }
+    void shutdown(signal, 0);
+  });
+}
+
+try {
+  await supervisor.waitUp(60_000);
+  const names = supervisor.roles.map((r) => r.name).join(', ');
+  const redisLine =
+    supervisor.redis.source === 'private' || supervisor.redis.source === 'private-reused'
+      ? `a private redis-server on ${supervisor.redis.url} (data in ${config.redis.embedded.dir})`
+      : redacted(supervisor.redis.url);
+  process.stderr.write(`\nHelix is up: ${names} (Redis: ${redisLine}).\nOpen ${supervisor.consoleUrl} to talk with Helix. Ctrl-C stops it.\n\n`);
+  log.info({ roles: names, console: supervisor.consoleUrl }, 'helix is up');
+} catch (err) {
+  log.warn({ err: (err as Error).message }, 'not every role is up yet; the supervisor keeps trying');
+}

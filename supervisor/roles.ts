@@ -1,0 +1,28 @@
+import type { HelixConfig } from '../config/index.ts';
+
+/** A process `npm start` runs, and how to tell it is healthy. */
+export interface RoleDefinition {
+  name: string;
+  /** Entry file, relative to the repository root; also what `npm run <name>` runs. */
+  entry: string;
+  /** Whether this role runs with this configuration (a platform bot without credentials does not). */
+  enabled(config: HelixConfig): boolean;
+  healthUrl(config: HelixConfig): string | undefined;
+}
+
+const at = (host: string, port: number) => (port === 0 ? undefined : `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}/healthz`);
+
+/**
+ * The roles in start order. Shutdown runs in reverse: the platform bots stop taking messages first,
+ * then the brain finishes its turns, then Redis goes.
+ */
+export const ROLES: readonly RoleDefinition[] = [
+  { name: 'brain', entry: 'brain/main.ts', enabled: () => true, healthUrl: (c) => at(c.brain.host, c.brain.port) },
+  { name: 'web', entry: 'bots/web/main.ts', enabled: () => true, healthUrl: (c) => at(c.web.host, c.web.port) },
+];
+
+/** The console's URL as a person opens it. */
+export function consoleUrl(config: HelixConfig): string {
+  const host = config.web.host === '0.0.0.0' || config.web.host === '::' ? '127.0.0.1' : config.web.host;
+  return `http://${host}:${config.web.port}/`;
+}
