@@ -65,7 +65,7 @@ export async function modelError(err: unknown, opts: Pick<ModelHttpOptions, 'des
   }
   if (err instanceof HTTPError) {
     const status = err.response.status;
-    const detail = await serverMessage(err.response);
+    const detail = serverMessage(err.data);
     if (status === 429) {
       const after = retryAfterMs(err.response.headers.get('retry-after')) ?? 5_000;
       return new HelixError('model_rate_limited', `${opts.describe} is rate limiting Helix (429${detail ? `: ${detail}` : ''}); retry in ${Math.ceil(after / 1_000)} s.`, { cause: err, retryAfterMs: after });
@@ -73,9 +73,19 @@ export async function modelError(err: unknown, opts: Pick<ModelHttpOptions, 'des
     if (status >= 500 || status === 408) return new HelixError('model_unavailable', `${opts.describe} answered ${status}${detail ? `: ${detail}` : ''}. It may be overloaded or restarting.`, { cause: err });
     return new HelixError('model_rejected', `${opts.describe} refused the request (${status}${detail ? `: ${detail}` : ''}). Check the model name and API key.`, { cause: err });
   }
-  const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code;
+  const code = errnoCode(err);
   if (streaming) return new HelixError('model_stream_cut', `${opts.describe} stream broke off before the reply was complete (${code ?? (err as Error).message}).`, { cause: err });
-  return new HelixError('model_unavailable', `${opts.describe} is not reachable${url ? ` at ${new URL(url).origin}` : ''} (${code ?? (err as Error).message}). Is the server running, and is its base URL right?`, { cause: err });
+  const where = url && !opts.describe.includes(new URL(url).origin) ? ` at ${new URL(url).origin}` : '';
+  return new HelixError('model_unavailable', `${opts.describe} is not reachable${where} (${code ?? (err as Error).message}). Is the server running, and is its base URL right?`, { cause: err });
+}
+
+/** The first `code` (ECONNREFUSED, UND_ERR_SOCKET…) down the cause chain: ky wraps fetch's TypeError, which wraps the socket error. */
+function errnoCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
@@ -87,14 +97,14 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** The server's own error message from a JSON error body (`{error:{message}}` or `{error:"..."}`), cut short. */
-async function serverMessage(response: Response): Promise<string> {
-  try {
-    const text = await response.text();
-    const json = JSON.parse(text) as { error?: string | { message?: string } };
-    const msg = typeof json.error === 'string' ? json.error : json.error?.message;
-    return (msg ?? text).slice(0, 300);
-  } catch {
-    return '';
-  }
+/**
+ * The server's own error message from an error body (`{error:{message}}` or `{error:"..."}`), cut short.
+ * Reads ky's `HTTPError.data`: ky 2 has already consumed the response body to fill it, so `response.text()` would throw.
+ */
+function serverMessage(data: unknown): string {
+  if (typeof data === 'string') return data.slice(0, 300);
+  if (typeof data !== 'object' || data === null) return '';
+  const error = (data as { error?: unknown }).error;
+  const msg = typeof error === 'string' ? error : (error as { message?: unknown } | undefined)?.message;
+  return typeof msg === 'string' ? msg.slice(0, 300) : JSON.stringify(data).slice(0, 300);
 }

@@ -9,8 +9,13 @@ export const NO_MODEL_TEXT =
 export class NoModelProvider implements LlmProvider {
   readonly id = 'none' as const;
   readonly model = 'none';
+  readonly #text: string;
+  /** `text` replaces the default line, e.g. to say why a configured model could not be loaded. */
+  constructor(text: string = NO_MODEL_TEXT) {
+    this.#text = text;
+  }
   async *stream(): AsyncIterable<string> {
-    yield NO_MODEL_TEXT;
+    yield this.#text;
   }
   async close(): Promise<void> {}
 }
