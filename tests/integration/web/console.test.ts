@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -15,8 +16,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
 });
 
-async function startConsole(config: HelixConfig, redisUrl = REDIS_URL): Promise<RunningWebBot> {
-  const bot = await startWebBot({ config, redisUrl, log: createLogger('web', 'silent') });
+async function startConsole(config: HelixConfig, redisUrl = REDIS_URL, log = createLogger('web', 'silent')): Promise<RunningWebBot> {
+  const bot = await startWebBot({ config, redisUrl, log });
   cleanups.push(() => bot.close());
   return bot;
 }
@@ -44,7 +45,45 @@ async function startMesh(overrides: Parameters<typeof testConfig>[1] = {}) {
   return { prefix, model, config, brain, bot };
 }
 
+/** A logger at debug level whose JSON lines land in `lines`. */
+function capturingLog(role: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: createLogger(role, 'debug', sink), lines };
+}
+
 describe('web console', () => {
+  test('GIVEN a message THEN one trace id follows it from the console through the brain back to the delivered reply', async () => {
+    const prefix = testPrefix();
+    const model = await startFakeOpenAi();
+    cleanups.push(() => model.close(), () => dropPrefix(prefix));
+    const config = testConfig(prefix, { web: { port: 0 }, llm: { provider: 'openai', openai: { baseUrl: `${model.url}/v1`, model: 'fake' } } });
+    const brainLog = capturingLog('brain');
+    const brain = await startTestBrain(config, { log: brainLog.log });
+    cleanups.push(() => brain.close());
+    const webLog = capturingLog('web');
+    const bot = await startConsole(config, REDIS_URL, webLog.log);
+    const sid = session();
+    const sse = await openSse(`${bot.url}/api/events?sessionId=${sid}`);
+    cleanups.push(() => sse.close());
+    await sse.waitFor((e) => e.event === 'ready');
+    const res = await post(bot, message(sid, 'trace this'));
+    const { eventId } = (await res.json()) as { eventId: string };
+    await sse.waitFor((e) => e.event === 'final');
+    await eventually(() => webLog.lines.some((l) => l.msg === 'reply delivered to the console'), 5_000, 'delivery log line');
+
+    const accepted = webLog.lines.find((l) => l.msg === 'message accepted' && l.event_id === eventId);
+    expect(accepted?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const traceId = accepted!.trace_id;
+    expect(brainLog.lines.filter((l) => l.trace_id === traceId).map((l) => l.msg)).toContain('turn answered');
+    expect(webLog.lines.find((l) => l.msg === 'reply delivered to the console')?.trace_id).toBe(traceId);
+  });
+
   test('GIVEN good and bad requests mixed THEN each bad one gets a precise 4xx and every good message is answered once on the stream', async () => {
     const { bot, model } = await startMesh();
     model.setReply((body) => `echo: ${String((body.messages as Array<{ content: string }>).at(-1)?.content)}`);
