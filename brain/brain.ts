@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HelixConfig, Persona } from '../config/index.ts';
 import {
-  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen,
+  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
   type Logger, type ProcessMetrics, type RunningServer,
 } from '../mesh/index.ts';
 import { ConversationLog, openStore, type Store } from '../store/index.ts';
@@ -46,16 +46,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   const prefix = config.redis.prefix;
   const retention = { dedupeWindowSec: config.redis.dedupeWindowSec };
   const redis: Redis = createRedis(opts.redisUrl, 'worker', 'helix-brain');
-  // ioredis retries forever; log the outage once, and its end.
-  let redisDown = false;
-  redis.on('error', (err) => {
-    if (!redisDown) log.warn({ err: err.message }, 'redis unreachable; retrying');
-    redisDown = true;
-  });
-  redis.on('ready', () => {
-    if (redisDown) log.info('redis reachable again');
-    redisDown = false;
-  });
+  const outage = logOutages(redis, log);
   const metrics = createProcessMetrics('brain');
   const brainMetrics = createBrainMetrics(metrics);
   const deadLetters = new DeadLetters(redis, prefix, metrics);
@@ -107,8 +98,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
       closing ??= (async () => {
         // Each step is bounded: with Redis unreachable, BullMQ's close would wait for it forever.
         // Redis already unreachable: nothing will flush, so do not wait for it.
-        const deadlineMs = redisDown ? 1_000 : CLOSE_STEP_MS;
-        if (redisDown) redis.disconnect();
+        const deadlineMs = outage.down ? 1_000 : CLOSE_STEP_MS;
+        if (outage.down) redis.disconnect();
         const step = async (name: string, run: () => Promise<unknown>): Promise<boolean> => {
           try {
             await withDeadline(run(), deadlineMs, name);

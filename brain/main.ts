@@ -1,17 +1,10 @@
 // The brain process: `npm run brain`. Wiring only: config, logger, store, model, then the turn loop; ordered shutdown on signals.
-import { ConfigError, DEFAULT_REDIS_URL, loadConfig, loadPersona } from '../config/index.ts';
+import { DEFAULT_REDIS_URL, loadConfigOrExit, loadPersona } from '../config/index.ts';
 import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../mesh/index.ts';
 import { openConfiguredStore, startBrain } from './brain.ts';
 import { selectProvider } from './llm/index.ts';
 
-let loaded;
-try {
-  loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
-}
-const { config } = loaded;
+const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('brain', config.log.level);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 

@@ -173,3 +173,16 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   const how = issue.code === 'unrecognized_keys' ? `remove ${issue.keys.join(', ')} from the config file` : `set it in the config file or with ${envNameFor(issue.path.filter((p): p is string | number => typeof p !== 'symbol'))}`;
   return `${key}: ${issue.message}${got}; ${how}`;
 }
+
+/**
+ * Loads the config of a role process from its environment and working directory; on a bad config,
+ * prints every problem and exits with `exitCode` (78, EX_CONFIG: the supervisor does not restart it).
+ */
+export function loadConfigOrExit(exitCode: number): LoadedConfig {
+  try {
+    return loadConfig({ env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(err instanceof ConfigError ? exitCode : 1);
+  }
+}

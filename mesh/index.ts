@@ -16,7 +16,7 @@ export {
   INBOUND_QUEUE, TURNS_QUEUE, DEAD_LETTER_QUEUE, HELIX_BACKOFF, outboundQueue, inboundJobOptions, outboundJobOptions, helixBackoff,
   DefaultJobRetention, type JobRetentionOptions,
 } from './queues.ts';
-export { createRedis, redisReady, assertKeyPrefix, DEFAULT_KEY_PREFIX, type RedisRole } from './redis.ts';
+export { createRedis, redisReady, assertKeyPrefix, logOutages, DEFAULT_KEY_PREFIX, type RedisRole, type OutageState } from './redis.ts';
 export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';

@@ -51,3 +51,22 @@ export async function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void
     redis.on('ready', onReady);
   });
 }
+
+/** Whether a connection is currently in an outage, as {@link logOutages} tracks it. */
+export interface OutageState {
+  readonly down: boolean;
+}
+
+/** Logs a Redis outage once when it starts and once when it ends (ioredis retries forever in between). */
+export function logOutages(redis: Redis, log: { warn(obj: object, msg: string): void; info(msg: string): void }): OutageState {
+  const state = { down: false };
+  redis.on('error', (err: Error) => {
+    if (!state.down) log.warn({ err: err.message }, 'redis unreachable; retrying');
+    state.down = true;
+  });
+  redis.on('ready', () => {
+    if (state.down) log.info('redis reachable again');
+    state.down = false;
+  });
+  return state;
+}

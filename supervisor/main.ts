@@ -1,18 +1,12 @@
 // `npm start`: every enabled role on this machine under one supervisor. Wiring only.
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../config/index.ts';
+import { loadConfigOrExit } from '../config/index.ts';
 import { HelixError, createLogger } from '../mesh/index.ts';
 import { redacted, startSupervisor } from './supervisor.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-let loaded;
-try {
-  loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-}
-const { config } = loaded;
+// A bad config stops here, before anything is started (exit 1: nothing supervises the supervisor).
+const { config } = loadConfigOrExit(1);
 const log = createLogger('supervisor', config.log.level);
 
 let supervisor: Awaited<ReturnType<typeof startSupervisor>>;

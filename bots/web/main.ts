@@ -1,16 +1,9 @@
 // The web console process: `npm run web`. Wiring only: config, logger, the bot; ordered shutdown on signals.
-import { ConfigError, DEFAULT_REDIS_URL, loadConfig } from '../../config/index.ts';
+import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
 import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
 import { startWebBot } from './web-bot.ts';
 
-let loaded;
-try {
-  loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
-}
-const { config } = loaded;
+const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('web', config.log.level);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 

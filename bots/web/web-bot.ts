@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
-import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, redisReady, listen, type Logger, type ProcessMetrics } from '../../mesh/index.ts';
+import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, redisReady, listen, type Logger, type ProcessMetrics } from '../../mesh/index.ts';
 import { startWebDelivery } from './deliver.ts';
 import { LiveHub } from './live-hub.ts';
 import { consoleRoutes } from './server.ts';
@@ -28,15 +28,7 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
   const producer = createRedis(opts.redisUrl, 'producer', 'helix-web');
   const worker = createRedis(opts.redisUrl, 'worker', 'helix-web-delivery');
   const subscriber = createRedis(opts.redisUrl, 'worker', 'helix-web-live');
-  let redisDown = false;
-  worker.on('error', (err) => {
-    if (!redisDown) log.warn({ err: err.message }, 'redis unreachable; retrying');
-    redisDown = true;
-  });
-  worker.on('ready', () => {
-    if (redisDown) log.info('redis reachable again');
-    redisDown = false;
-  });
+  const outage = logOutages(worker, log);
 
   // Producers have no offline queue: wait for the first connection, but do not refuse to start without one
   // (the console answers 503 until Redis is back, and /healthz says why).
@@ -85,7 +77,7 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
         ];
         for (const [name, step] of steps) {
           try {
-            await withDeadline(step(), redisDown ? 1_000 : 5_000, name);
+            await withDeadline(step(), outage.down ? 1_000 : 5_000, name);
           } catch (err) {
             log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
             if (name === 'delivery') await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);

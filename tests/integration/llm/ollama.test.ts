@@ -3,6 +3,7 @@
 // missing `done` line, model look-up, the deadline and the caller's abort.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { freePort } from '../../helpers/private-redis.ts';
 import { OllamaProvider, probeOllama, type LlmProvider } from '../../../brain/llm/index.ts';
 import { startFakeOllama, startFakeOpenAi, type FakeOllama } from '../../fakes/llm/index.ts';
 
@@ -31,14 +32,6 @@ async function collect(p: LlmProvider, opts: { text?: string; signal?: AbortSign
   }
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const chats = () => fake.requests.filter((r) => r.path === '/api/chat');
 
@@ -120,7 +113,7 @@ describe('Ollama provider', () => {
 
   test('GIVEN nothing listening THEN model_unavailable naming the refused connection', async () => {
     fake = await startFakeOllama();
-    const { error } = await collect(provider(`http://127.0.0.1:${await closedPort()}`, { maxRetries: 0 }));
+    const { error } = await collect(provider(`http://127.0.0.1:${await freePort()}`, { maxRetries: 0 }));
     expect(error).toMatchObject({ code: 'model_unavailable' });
     expect((error as Error).message).toContain('ECONNREFUSED');
   });
@@ -215,7 +208,7 @@ describe('probeOllama', () => {
     fake = await startFakeOllama();
     const other = await startFakeOpenAi();
     extra.push(other);
-    expect(await probeOllama(`http://127.0.0.1:${await closedPort()}`, 1_000)).toBeUndefined();
+    expect(await probeOllama(`http://127.0.0.1:${await freePort()}`, 1_000)).toBeUndefined();
     expect(await probeOllama(other.url, 1_000)).toBeUndefined();
   });
 

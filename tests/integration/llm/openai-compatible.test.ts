@@ -1,7 +1,7 @@
 // The OpenAI-compatible client against a protocol-faithful fake on 127.0.0.1: streaming, retries before the
 // first byte (Retry-After honoured), the error codes each failure becomes, the deadline and the caller's abort.
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { freePort } from '../../helpers/private-redis.ts';
 import { OpenAiCompatibleProvider, withBudget, type LlmProvider } from '../../../brain/llm/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../../fakes/llm/index.ts';
 
@@ -26,14 +26,6 @@ async function collect(p: LlmProvider, opts: { text?: string; signal?: AbortSign
   }
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('OpenAI-compatible provider', () => {
   test('GIVEN a reply THEN it streams as several deltas, in order, and sends model, messages and limits', async () => {
@@ -96,7 +88,7 @@ describe('OpenAI-compatible provider', () => {
 
   test('GIVEN nothing listening THEN model_unavailable naming the refused connection', async () => {
     fake = await startFakeOpenAi();
-    const { error } = await collect(provider(`http://127.0.0.1:${await closedPort()}`, { maxRetries: 0 }));
+    const { error } = await collect(provider(`http://127.0.0.1:${await freePort()}`, { maxRetries: 0 }));
     expect(error).toMatchObject({ code: 'model_unavailable' });
     expect((error as Error).message).toContain('ECONNREFUSED');
   });

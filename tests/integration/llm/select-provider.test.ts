@@ -1,7 +1,7 @@
 // Which model client `selectProvider` builds, and the log line that says why.
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
+import { freePort } from '../../helpers/private-redis.ts';
 import { HelixConfig } from '../../../config/index.ts';
 import { createLogger } from '../../../mesh/index.ts';
 import { NO_MODEL_TEXT, selectProvider, type LlmProvider } from '../../../brain/llm/index.ts';
@@ -31,13 +31,6 @@ function capturingLog() {
 
 const llmConfig = (llm: Record<string, unknown>) => HelixConfig.parse({ llm }).llm;
 
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function reply(p: LlmProvider, text: string): Promise<string> {
   let out = '';
@@ -61,7 +54,7 @@ describe('selectProvider', () => {
 
   test('GIVEN auto and nothing answering THEN no-model mode, and the log says Ollama did not answer', async () => {
     const { log, lines } = capturingLog();
-    const p = await selectProvider(llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` } }), { cwd: process.cwd(), log });
+    const p = await selectProvider(llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await freePort()}` } }), { cwd: process.cwd(), log });
     expect(p.id).toBe('none');
     expect(await reply(p, 'hi')).toBe(NO_MODEL_TEXT);
     expect(lines.find((l) => l.provider === 'none')).toMatchObject({ level: 'warn', reason: expect.stringContaining('Ollama did not answer') });
@@ -79,7 +72,7 @@ describe('selectProvider', () => {
   test('GIVEN auto, no Ollama and a local model finder that finds one THEN that provider, behind the budget', async () => {
     const local: LlmProvider = { id: 'local', model: 'models/tiny.gguf', async *stream() { yield 'local reply'; }, close: async () => undefined };
     const { log, lines } = capturingLog();
-    const llm = llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` } });
+    const llm = llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await freePort()}` } });
     const p = await selectProvider(llm, { cwd: process.cwd(), log, findLocalModel: async (cfg) => (cfg === llm ? local : undefined) });
     expect(p).not.toBe(local);
     expect(p).toMatchObject({ id: 'local', model: 'models/tiny.gguf' });
@@ -89,7 +82,7 @@ describe('selectProvider', () => {
 
   test('GIVEN auto and a local model finder that finds nothing THEN no-model mode naming the models folder', async () => {
     const { log, lines } = capturingLog();
-    const llm = llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` } });
+    const llm = llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await freePort()}` } });
     const p = await selectProvider(llm, { cwd: process.cwd(), log, findLocalModel: async () => undefined });
     expect(p.id).toBe('none');
     expect(lines.find((l) => l.provider === 'none')).toMatchObject({ reason: expect.stringContaining('no .gguf file in ./models') });
@@ -124,7 +117,7 @@ describe('selectProvider with local model files', () => {
     const cwd = workdir();
     writeTinyGguf(join(cwd, 'models', 'tiny.gguf'), { seed: 7 });
     const { log, lines } = capturingLog();
-    const p = await selectProvider(llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` }, local: { threads: 1 } }), { cwd, log });
+    const p = await selectProvider(llmConfig({ provider: 'auto', ollama: { baseUrl: `http://127.0.0.1:${await freePort()}` }, local: { threads: 1 } }), { cwd, log });
     providers.push(p);
     expect(p.id).toBe('local');
     expect(p.model).toContain('tiny.gguf');
