@@ -1,4 +1,5 @@
 import type { CompletionRequest, LlmProvider } from './provider.ts';
+import { Semaphore } from './semaphore.ts';
 
 /** How much one provider may be asked at once. */
 export interface BudgetOptions {
@@ -42,52 +43,6 @@ export function withBudget(provider: LlmProvider, opts: BudgetOptions): LlmProvi
 export function estimateTokens(req: Pick<CompletionRequest, 'messages' | 'maxTokens'>): number {
   const chars = req.messages.reduce((n, m) => n + m.content.length, 0);
   return Math.ceil(chars / 4) + req.maxTokens;
-}
-
-// Hand-written rather than p-limit/p-queue: neither is a dependency, and what we need (FIFO, a waiter that
-// leaves the queue on abort, a release that hands its slot straight to the next waiter) is 30 lines.
-class Semaphore {
-  #free: number;
-  readonly #waiters: Array<{ grant: () => void }> = [];
-
-  constructor(slots: number) {
-    this.#free = slots;
-  }
-
-  /** Resolves with a release function (safe to call twice) once a slot is free. */
-  async acquire(signal: AbortSignal | undefined): Promise<() => void> {
-    signal?.throwIfAborted();
-    if (this.#free > 0) {
-      this.#free--;
-      return this.#releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
-    return this.#releaser();
-  }
-
-  #releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiters.shift();
-      if (next) next.grant();
-      else this.#free++;
-    };
-  }
 }
 
 /**
