@@ -39,11 +39,15 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     async handle(turn) {
       // The key comes from the payload, not the job id, so a producer that forgot the job id still dedupes.
       const eventKey = jobIdFor(turn.platform, turn.eventId);
-      const { accepted, gen } = await opts.mailbox.accept(turn, eventKey, Date.now());
+      // The burst clock runs on when the platform received the message (never later than now), so a
+      // message that already waited in the queue longer than the quiet window is answered at once.
+      const now = Date.now();
+      const at = Math.min(now, Date.parse(turn.receivedAt));
+      const { accepted, gen } = await opts.mailbox.accept(turn, eventKey, at);
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');
       else log.debug({ gen }, 'turn accepted');
-      if (gen > 0) await opts.scheduler.schedule(turn.platform, turn.conversation.id, gen, accepted ? opts.quietMs[turn.modality] : 0);
+      if (gen > 0) await opts.scheduler.schedule(turn.platform, turn.conversation.id, gen, accepted ? Math.max(0, at + opts.quietMs[turn.modality] - now) : 0);
       return { accepted, gen };
     },
   });

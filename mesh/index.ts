@@ -20,5 +20,6 @@ export { createRedis, redisReady, assertKeyPrefix, logOutages, DEFAULT_KEY_PREFI
 export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
+export { monotonicNow } from './clock.ts';
 export { createProcessMetrics, LATENCY_BUCKETS, Counter, Gauge, Histogram, type ProcessMetrics } from './observe/metrics.ts';
 export { healthRoutes, listen, type HealthCheck, type RunningServer } from './observe/health-server.ts';

@@ -1,7 +1,9 @@
 // `npm start`: every enabled role on this machine under one supervisor. Wiring only.
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '../config/index.ts';
-import { HelixError, createLogger } from '../mesh/index.ts';
+// Direct imports, not mesh/index.ts: the supervisor stays small (no BullMQ in this process).
+import { HelixError } from '../mesh/errors.ts';
+import { createLogger } from '../mesh/observe/log.ts';
 import { redacted, startSupervisor } from './supervisor.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

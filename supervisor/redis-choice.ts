@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { HelixConfig } from '../config/index.ts';
-import { HelixError } from '../mesh/index.ts';
+import { HelixError } from '../mesh/errors.ts';
 import { redisAnswers, startPrivateRedisServer, type PrivateRedisProcess } from './private-redis.ts';
 
 /** Where `npm start` gets Redis from, and the private server when it runs one. */

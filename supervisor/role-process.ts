@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EXIT_CONFIG, type Logger } from '../mesh/index.ts';
+import { EXIT_CONFIG } from '../mesh/lifecycle.ts';
+import type { Logger } from '../mesh/observe/log.ts';
 
 /** Where a role is in its life. */
 export type RoleState = 'starting' | 'up' | 'backoff' | 'stopping' | 'stopped' | 'failed';

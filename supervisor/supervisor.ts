@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../config/index.ts';
-import { Counter, Gauge, createProcessMetrics, healthRoutes, listen, type Logger, type RunningServer } from '../mesh/index.ts';
+import { healthRoutes, listen, type RunningServer } from '../mesh/observe/health-server.ts';
+import type { Logger } from '../mesh/observe/log.ts';
+import { Counter, Gauge, createProcessMetrics } from '../mesh/observe/metrics.ts';
 import { chooseRedis, type RedisChoice } from './redis-choice.ts';
 import { RoleProcess } from './role-process.ts';
 import { ROLES, consoleUrl, type RoleDefinition } from './roles.ts';

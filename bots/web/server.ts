@@ -7,7 +7,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { HelixConfig } from '../../config/index.ts';
-import { inboundJobOptions, jobIdFor, newTraceparent, traceLogger, type Counter, type Logger } from '../../mesh/index.ts';
+import { inboundJobOptions, jobIdFor, monotonicNow, newTraceparent, traceLogger, type Counter, type Logger } from '../../mesh/index.ts';
 import { TOKEN_COOKIE, presentedToken, tokenMatches } from './auth.ts';
 import { HEARTBEAT_MS } from './limits.ts';
 import type { LiveEvent, LiveHub } from './live-hub.ts';
@@ -81,7 +81,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono {
         const tooBig = parsed.error.issues.some((i) => i.code === 'too_big' && i.path[0] === 'text');
         return reject(c, tooBig ? 413 : 400, tooBig ? 'text_too_long' : 'invalid', z.prettifyError(parsed.error), issues);
       }
-      const turn = toInboundTurn(parsed.data, new Date(), newTraceparent());
+      const turn = toInboundTurn(parsed.data, monotonicNow(), newTraceparent());
       const jobId = jobIdFor('web', turn.eventId);
       try {
         await deps.inbound.add('turn', turn, inboundJobOptions(jobId, { dedupeWindowSec: deps.dedupeWindowSec }));

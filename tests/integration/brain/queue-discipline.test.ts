@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
-import { INBOUND_QUEUE, jobIdFor, type InboundTurn } from '../../../mesh/index.ts';
+import { INBOUND_QUEUE, jobIdFor, monotonicNow, type InboundTurn } from '../../../mesh/index.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../../fakes/llm/index.ts';
 import {
   InboundProducer, OutboundCollector, REDIS_URL, deadLettersOf, dropPrefix, eventually, makeTurn, startTestBrain, testConfig, testPrefix,
@@ -107,6 +107,29 @@ describe('order, bursts and parallelism', () => {
     expect(reply!.inReplyTo).toBe(turns[4]!.eventId);
     expect(model.requests).toHaveLength(1);
     expect(lastUserTexts(model)[0]).toBe(turns.map((t) => t.text).join('\n'));
+  });
+
+  test('GIVEN ten messages stamped in one instant by a producer using the monotonic clock THEN they are answered in the order sent, every time', async () => {
+    const { producer, collector, model } = await setup({ quietMs: 300 });
+    for (let round = 0; round < 5; round++) {
+      const turns = Array.from({ length: 10 }, (_, i) => makeTurn({ text: `r${round} m${i}`, conversationId: `instant-${round}`, receivedAt: monotonicNow().toISOString() }));
+      // All at once: the brain's intake handles many jobs concurrently, so arrival order is left to chance.
+      await Promise.all(turns.map((t) => producer.send(t)));
+    }
+    await collector.waitForFinals(5);
+    for (const text of lastUserTexts(model)) {
+      const round = text.slice(1, text.indexOf(' '));
+      expect(text).toBe(Array.from({ length: 10 }, (_, i) => `r${round} m${i}`).join('\n'));
+    }
+  });
+
+  test('GIVEN a message that already waited in the queue longer than the quiet window THEN it is answered without a second wait', async () => {
+    const { producer, collector } = await setup({ quietMs: 1_500 });
+    const waited = makeTurn({ text: 'sent while the brain was busy', conversationId: 'late', receivedAt: new Date(Date.now() - 5_000).toISOString() });
+    const started = Date.now();
+    await producer.send(waited);
+    await collector.waitForFinals(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   test('GIVEN a burst that never goes quiet THEN it is answered once maxMs has passed', async () => {

@@ -1,0 +1,88 @@
+// `npm run bench`: Helix against a bare baseline, from one run. Progress on stderr; the table and one
+// JSON line (for comparing runs: `npm run bench | tail -1 | jq`) on stdout. Wiring only.
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { BENCHES, parseArgs, type BenchName, type BenchOptions } from './args.ts';
+import { benchBurst } from './burst.ts';
+import { closeAllOpen } from './cleanup.ts';
+import { benchMemory } from './memory.ts';
+import { stopAllStarted } from './npm-start.ts';
+import { say } from './progress.ts';
+import { dropAllPrefixes } from './redis-keys.ts';
+import { benchPromptSize } from './prompt-size.ts';
+import { renderTable, toJson, type Metric, type Section } from './report.ts';
+import { benchRoundTrip } from './roundtrip.ts';
+import { benchStartup } from './startup.ts';
+import { benchThroughput } from './throughput.ts';
+
+type Runner = (opts: BenchOptions) => Promise<{ metrics: Metric[]; notes: string[] }>;
+
+const RUNNERS: Record<BenchName, { title: string; run: Runner }> = {
+  prompt: { title: '4. Prompt size for "hi" (default persona, web, empty history)', run: benchPromptSize },
+  roundtrip: { title: '1. Round trip latency, one turn at a time', run: benchRoundTrip },
+  throughput: { title: '2. Sustained throughput', run: benchThroughput },
+  burst: { title: '3. Ten messages at once to one conversation (quietMs 1500)', run: benchBurst },
+  startup: { title: '6. npm start → first reply on the console', run: benchStartup },
+  memory: { title: '5. Resident memory of npm start (all processes)', run: benchMemory },
+};
+
+let opts: BenchOptions;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping what the bench started`);
+    void Promise.allSettled([stopAllStarted(), closeAllOpen()])
+      .then(() => dropAllPrefixes())
+      .finally(() => process.exit(130));
+  });
+}
+
+const startedAt = new Date();
+const load = loadavg();
+const sections: Section[] = [];
+for (const id of BENCHES.filter((b) => opts.only.includes(b))) {
+  const { title, run } = RUNNERS[id];
+  say(`${id}: start`);
+  const t0 = performance.now();
+  try {
+    const { metrics, notes } = await run(opts);
+    sections.push({ id, title, metrics, notes, seconds: (performance.now() - t0) / 1_000 });
+  } catch (err) {
+    say(`${id}: failed: ${(err as Error).stack ?? String(err)}`);
+    sections.push({ id, title, metrics: [], notes: [], error: (err as Error).message, seconds: (performance.now() - t0) / 1_000 });
+  }
+  say(`${id}: done in ${((performance.now() - t0) / 1_000).toFixed(1)} s`);
+}
+await Promise.allSettled([stopAllStarted(), dropAllPrefixes()]);
+
+const meta = {
+  bench: 'helix',
+  v: 1,
+  at: startedAt.toISOString(),
+  git: git(),
+  node: process.version,
+  cpus: availableParallelism(),
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  loadavg1mAtStart: Math.round(load[0]! * 100) / 100,
+  options: opts,
+  seconds: Math.round(performance.now() / 100) / 10,
+};
+process.stdout.write(`${renderTable(sections)}\n\n`);
+process.stdout.write(`${JSON.stringify(toJson(sections, meta))}\n`);
+process.exit(sections.some((s) => s.error) ? 1 : 0);
+
+function git(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}

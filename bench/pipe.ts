@@ -1,0 +1,46 @@
+// What the latency and throughput measurements drive: something that takes messages in and hands replies back.
+// Two implementations: the Helix mesh (helix-pipe.ts) and bare BullMQ with the same hops (bare-pipe.ts).
+
+/** One message of one conversation; `seq` counts from 1 within the conversation. */
+export interface PipeMessage {
+  conv: string;
+  seq: number;
+}
+
+/** A reply as the consumer saw it: `seq` is the newest message it answers; `at` is performance.now() on arrival. */
+export interface PipeReply {
+  conv: string;
+  seq: number;
+  at: number;
+}
+
+export interface Pipe {
+  readonly name: string;
+  /** Puts messages on the first queue: one add for one message, addBulk for several. */
+  send(messages: readonly PipeMessage[]): Promise<void>;
+  /** Called for every reply the consumer receives (one listener; a new call replaces it). */
+  onReply(listener: (reply: PipeReply) => void): void;
+  close(): Promise<void>;
+}
+
+/** Waits for `done()` to be true, checking whenever `tick` is called and at least every 50 ms. */
+export function waitUntil(done: () => boolean, timeoutMs: number, what: string): { promise: Promise<void>; tick: () => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const started = Date.now();
+  const check = () => {
+    if (done()) {
+      clearInterval(timer);
+      resolve();
+    } else if (Date.now() - started > timeoutMs) {
+      clearInterval(timer);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }
+  };
+  const timer = setInterval(check, 50);
+  return { promise, tick: check };
+}

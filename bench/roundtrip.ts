@@ -1,0 +1,103 @@
+// 1. Round trip latency: one text turn at a time, each in a new conversation (so history never grows),
+// through the Helix mesh and through bare BullMQ, in alternating blocks on the same Redis.
+import type { BenchOptions } from './args.ts';
+import { startBarePipe } from './bare-pipe.ts';
+import { startHelixPipe } from './helix-pipe.ts';
+import type { Pipe, PipeReply } from './pipe.ts';
+import { say } from './progress.ts';
+import { check, info, type Metric } from './report.ts';
+import { summarize, type Summary } from './stats.ts';
+
+/** Turns per block; the two pipes take turns block by block so drift on the machine hits both alike. */
+const BLOCK = 100;
+const TURN_TIMEOUT_MS = 10_000;
+
+/** Times single round trips through one pipe: add → reply received. */
+class RoundTripper {
+  readonly samples: number[] = [];
+  #pending: { conv: string; resolve: (r: PipeReply) => void } | undefined;
+  #n = 0;
+
+  readonly pipe: Pipe;
+
+  constructor(pipe: Pipe) {
+    this.pipe = pipe;
+    pipe.onReply((r) => {
+      if (this.#pending && r.conv === this.#pending.conv) this.#pending.resolve(r);
+    });
+  }
+
+  /** Runs `count` sequential turns; keeps their times when `measure`. */
+  async run(count: number, measure: boolean): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const conv = `rt-${(this.#n++).toString(36).padStart(4, '0')}`;
+      let timer: NodeJS.Timeout | undefined;
+      const reply = new Promise<PipeReply>((resolve, reject) => {
+        this.#pending = { conv, resolve };
+        timer = setTimeout(() => reject(new Error(`${this.pipe.name}: no reply for ${conv} within ${TURN_TIMEOUT_MS} ms`)), TURN_TIMEOUT_MS);
+      });
+      const t0 = performance.now();
+      await this.pipe.send([{ conv, seq: 1 }]);
+      const r = await reply.finally(() => clearTimeout(timer));
+      if (measure) this.samples.push(r.at - t0);
+    }
+    this.#pending = undefined;
+  }
+}
+
+export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Metric[]; notes: string[] }> {
+  const helix = await startHelixPipe({ logLevel: opts.brainLog });
+  const bare = await startBarePipe();
+  // Diagnostic: the same brain with a store that does no database work, to split the mesh from PGlite.
+  const nullStore = await startHelixPipe({ logLevel: opts.brainLog, store: 'null' });
+  try {
+    const h = new RoundTripper(helix);
+    const b = new RoundTripper(bare);
+    const d = new RoundTripper(nullStore);
+    say(`round trip: warmup ${opts.warmup} each`);
+    await b.run(opts.warmup, false);
+    await h.run(opts.warmup, false);
+    await d.run(opts.warmup, false);
+    say(`round trip: ${opts.turns} measured each, alternating blocks of ${BLOCK}`);
+    for (let done = 0; done < opts.turns; done += BLOCK) {
+      const n = Math.min(BLOCK, opts.turns - done);
+      await b.run(n, true);
+      await h.run(n, true);
+      await d.run(n, true);
+    }
+    const hs = summarize(h.samples);
+    const bs = summarize(b.samples);
+    const ds = summarize(d.samples);
+    const stages = await helix.stageMeansMs();
+    const failures = await helix.failures();
+    const ms = (s: Summary, who: string, key: string): Metric[] => [
+      info(`${key}_p50_ms`, `${who} p50`, s.p50, 'ms'),
+      info(`${key}_p90_ms`, `${who} p90`, s.p90, 'ms'),
+      info(`${key}_p99_ms`, `${who} p99`, s.p99, 'ms'),
+      info(`${key}_max_ms`, `${who} max`, s.max, 'ms'),
+    ];
+    return {
+      metrics: [
+        ...ms(hs, 'helix', 'helix'),
+        ...ms(bs, 'bare BullMQ', 'bare'),
+        check('ratio_p50', 'ratio p50 (helix / bare)', hs.p50 / bs.p50, 'x', '<=', 2),
+        info('ratio_p90', 'ratio p90 (helix / bare)', hs.p90 / bs.p90, 'x'),
+        check('ratio_p99', 'ratio p99 (helix / bare)', hs.p99 / bs.p99, 'x', '<=', 3),
+        info('nostore_p50_ms', 'diagnostic: helix, store stubbed, p50', ds.p50, 'ms'),
+        info('nostore_p99_ms', 'diagnostic: helix, store stubbed, p99', ds.p99, 'ms'),
+        info('nostore_ratio_p50', 'diagnostic: ratio p50 (stubbed / bare)', ds.p50 / bs.p50, 'x'),
+        info('turns', 'measured turns (each)', hs.n),
+        info('mesh_failures', 'failed jobs + dead letters', failures.deadLetters + Object.values(failures.failedJobs).reduce((a, x) => a + x, 0)),
+      ],
+      notes: [
+        `sequential, one turn in flight, every turn a new web conversation (history stays empty); warmup ${opts.warmup} each; same Redis (${new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379').host})`,
+        `helix: console-like producer (toInboundTurn + inboundJobOptions) → inbound → brain (intake → turns → stages, PGlite in memory, instant model, burst quietMs 0, log ${opts.brainLog} → /dev/null) → outbound-web → Worker`,
+        'bare: Queue A add → Worker A adds to Queue B → Worker B, default job options',
+        'diagnostic: the same brain with a store whose queries are compiled but answered empty (Kysely DummyDriver): the mesh without PGlite',
+        `brain stage means (ms): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
+      ],
+    };
+  } finally {
+    await Promise.allSettled([helix.close(), bare.close(), nullStore.close()]);
+  }
+}
