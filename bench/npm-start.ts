@@ -39,7 +39,7 @@ export interface StartedHelix {
 const running = new Set<StartedHelix>();
 
 /** Log lines whose first appearance is timed (where start-up time goes). */
-export const MILESTONES = ['redis chosen', 'role starting', 'migration applied', 'brain started', 'web console listening', 'role up'];
+export const MILESTONES = ['redis chosen', 'role starting', 'embedded database created and migrated', 'migration applied', 'brain started', 'web console listening', 'role up'];
 
 /** A free TCP port on 127.0.0.1 (bound, then released). */
 export async function freePort(): Promise<number> {

@@ -1,22 +1,20 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
+import { PGLITE_SETTINGS } from './pglite-settings.ts';
 import type { Database } from './schema.ts';
 import { makeStore, migrate, type Store } from './store.ts';
 
-/**
- * Server settings for the embedded database. PostgreSQL's defaults (128 MB of shared buffers) are sized
- * for a dedicated server; Helix's conversation log is small and hot, and the brain shares the machine
- * with every other role. Measured (bench, memory): the brain's resident memory falls by ~250 MB.
- */
-const PGLITE_SETTINGS = ['shared_buffers=16MB'];
-
 /** Opens (and migrates) an embedded PGlite database: files under `dataDir`, or in memory with `memory://`. */
 export async function openPgliteStore(dataDir: string, log?: Logger): Promise<Store> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   let pglite: PGlite;
   try {
+    if (!dataDir.startsWith('memory://')) await createClusterOnce(dataDir, log);
     pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS });
   } catch (err) {
     throw new HelixError('store_unavailable', `Cannot open the embedded database at ${dataDir}: ${(err as Error).message}. Is another Helix brain using it? Only one process may open a PGlite directory; use PostgreSQL (store.databaseUrl) to run several brains.`, { cause: err });
@@ -30,4 +28,15 @@ export async function openPgliteStore(dataDir: string, log?: Logger): Promise<St
   }
   // pgvector for PGlite is a separate package loaded as an extension; memory recall (a later stage) loads it.
   return makeStore('pglite', db, async () => false);
+}
+
+const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
+
+/** A fresh directory is initialised in a short-lived child process (see pglite-init.ts for why). */
+async function createClusterOnce(dataDir: string, log: Logger | undefined): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  mkdirSync(dataDir, { recursive: true });
+  const started = Date.now();
+  await promisify(execFile)(process.execPath, [INIT_SCRIPT, dataDir], { timeout: 120_000 });
+  log?.info({ data_dir: dataDir, ms: Date.now() - started }, 'embedded database created and migrated');
 }

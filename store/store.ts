@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { HelixError, type Logger } from '../mesh/index.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -29,6 +29,9 @@ export interface OpenStoreOptions {
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Kysely<Database>, schema: string | undefined, log?: Logger): Promise<void> {
+  // Most starts have nothing to apply: one indexed read answers that, where the migrator's catalog
+  // queries cost ~80 MB of resident memory in PGlite (measured) and a few hundred milliseconds.
+  if (await upToDate(db, schema)) return;
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
@@ -38,6 +41,19 @@ export async function migrate(db: Kysely<Database>, schema: string | undefined, 
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new HelixError('store_unavailable', `Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`.trim(), { cause: error });
+  }
+}
+
+/** True when every known migration is recorded as applied. */
+async function upToDate(db: Kysely<Database>, schema: string | undefined): Promise<boolean> {
+  const known = Object.keys(await migrationProvider.getMigrations());
+  try {
+    const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table('kysely_migration');
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return known.every((name) => applied.has(name));
+  } catch {
+    return false; // no migration table yet: a new database
   }
 }
 

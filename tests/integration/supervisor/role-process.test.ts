@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../../mesh/index.ts';
 import { RoleProcess } from '../../../supervisor/role-process.ts';
 import { eventually } from '../../helpers/mesh-harness.ts';
+import { freePort } from '../../helpers/private-redis.ts';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -58,11 +59,13 @@ describe('supervised role process', () => {
   });
 
   test('GIVEN a role that ignores SIGTERM THEN stop() kills it after stopTimeoutMs', async () => {
-    const r = role(script("process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);"), { stopTimeoutMs: 300 });
+    // It answers its health check only once its SIGTERM handler is installed, so "up" means "ignoring SIGTERM".
+    const port = await freePort();
+    const entry = script(`process.on('SIGTERM', () => {}); (await import('node:http')).createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1');`);
+    const r = role(entry, { stopTimeoutMs: 300, healthUrl: `http://127.0.0.1:${port}/healthz` });
     r.start();
-    await r.waitUp(5_000);
+    await r.waitUp(10_000);
     const pid = r.pid!;
-    await new Promise((res) => setTimeout(res, 200)); // let it install its handler
     const t = Date.now();
     await r.stop();
     expect(Date.now() - t).toBeGreaterThanOrEqual(250);
