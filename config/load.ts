@@ -11,6 +11,7 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
   OPENAI_API_KEY: 'llm.openai.apiKey',
   OPENAI_BASE_URL: 'llm.openai.baseUrl',
   OLLAMA_HOST: 'llm.ollama.baseUrl',
+  DISCORD_TOKEN: 'discord.token',
 };
 
 const ENV_PREFIX = 'HELIX_';

@@ -129,6 +129,48 @@ const WebSection = z.object({
   maxBodyBytes: z.number().int().min(1_024).default(65_536),
 });
 
+const snowflake = z.string().regex(/^\d{15,22}$/, 'must be a Discord id (a snowflake: 15-22 digits)');
+/** A list in YAML, or a comma-separated string (how an environment variable gives one). */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.union([
+    z.array(item),
+    z.string().transform((s, ctx) => {
+      const parsed = z.array(item).safeParse(s.split(',').map((x) => x.trim()).filter(Boolean));
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.message} (in the comma-separated list)` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  ]);
+const shardId = z.union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** The Discord bot (bots/discord). Runs only when `token` is set. */
+const DiscordSection = z.object({
+  /** Bot token from the Developer Portal (secret: prefer HELIX_DISCORD__TOKEN_FILE or DISCORD_TOKEN_FILE). Unset: no Discord bot. */
+  token: z.string().min(20, 'does not look like a Discord bot token').optional(),
+  /** Application id; unset reads it from the gateway's READY. */
+  applicationId: snowflake.optional(),
+  /** Discord's REST base URL (tests point it at a fake). @defaultValue `https://discord.com/api` */
+  apiUrl: url.default('https://discord.com/api'),
+  /** Channels where Helix answers every message, not only mentions and replies. @defaultValue `[]` */
+  ownChannels: listOf(snowflake).default([]),
+  /** Ignore messages from other bots and webhooks. @defaultValue `true` */
+  ignoreBots: z.boolean().default(true),
+  /** Total shard count: `auto` (Discord's recommendation) or a number. @defaultValue `auto` */
+  shards: z.union([z.literal('auto'), z.number().int().min(1).max(16_384), z.string().regex(/^\d+$/, "must be 'auto' or a number").transform(Number)]).default('auto'),
+  /** Shard ids this process runs (several processes, disjoint ranges); empty = all of `shards`. @defaultValue `[]` */
+  shardIds: listOf(shardId).default([]),
+  /** Guilds to register slash commands in (instant updates); empty registers them globally. @defaultValue `[]` */
+  commandGuildIds: listOf(snowflake).default([]),
+  /** How often the typing indicator is renewed while Helix thinks (Discord shows it ~10 s). @defaultValue `8000` */
+  typingIntervalMs: z.number().int().min(100).max(10_000).default(8_000),
+  /** Address of the bot's /healthz and /metrics. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8092` */
+  port: port.default(8092),
+});
+
 /** `npm start`'s supervisor of the role processes. */
 const SupervisorSection = z.object({
   /** Address of the supervisor's /healthz and /metrics. @defaultValue `127.0.0.1` */
@@ -156,6 +198,7 @@ export const HelixConfig = z
     brain: BrainSection.prefault({}),
     llm: LlmSection.prefault({}),
     web: WebSection.prefault({}),
+    discord: DiscordSection.prefault({}),
     supervisor: SupervisorSection.prefault({}),
     persona: PersonaSection.prefault({}),
   })
@@ -163,6 +206,15 @@ export const HelixConfig = z
   .superRefine((cfg, ctx) => {
     if (!LOOPBACK.has(cfg.web.host) && !cfg.web.accessToken) {
       ctx.addIssue({ code: 'custom', path: ['web', 'accessToken'], message: `required when web.host is ${cfg.web.host} (not loopback), so strangers cannot talk to Helix` });
+    }
+    if (cfg.discord.shardIds.length > 0) {
+      if (cfg.discord.shards === 'auto') {
+        ctx.addIssue({ code: 'custom', path: ['discord', 'shards'], message: 'must be a number when discord.shardIds is set (every process must agree on the total)' });
+      } else {
+        const total = cfg.discord.shards;
+        const bad = cfg.discord.shardIds.filter((id) => id >= total);
+        if (bad.length) ctx.addIssue({ code: 'custom', path: ['discord', 'shardIds'], message: `ids ${bad.join(', ')} are not below discord.shards (${total})` });
+      }
     }
     if (cfg.llm.provider === 'openai' && !cfg.llm.openai.apiKey && cfg.llm.openai.baseUrl.startsWith('https://api.openai.com')) {
       ctx.addIssue({ code: 'custom', path: ['llm', 'openai', 'apiKey'], message: 'required for api.openai.com' });

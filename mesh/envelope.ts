@@ -17,6 +17,13 @@ export const ConversationKind = z.enum(['dm', 'group', 'thread', 'voice']);
 export type ConversationKind = z.infer<typeof ConversationKind>;
 
 /**
+ * What a bot needs to deliver back to a place (a channel id, a thread ts, an interaction's webhook):
+ * opaque string pairs, written by the bot that received the event and read only by it.
+ */
+export const Route = z.record(z.string().max(64), z.string().max(512)).refine((r) => Object.keys(r).length <= 16, 'at most 16 route keys');
+export type Route = z.infer<typeof Route>;
+
+/**
  * Where a conversation happens. `id` is unique within its platform and opaque to the brain;
  * `route` carries what the bot needs to deliver back (a thread ts, an installation id) and is
  * copied unchanged from the inbound turn into the reply.
@@ -25,7 +32,7 @@ export const ConversationRef = z.object({
   id: z.string().min(1).max(512),
   kind: ConversationKind,
   title: z.string().max(256).optional(),
-  route: z.record(z.string().max(64), z.string().max(512)).refine((r) => Object.keys(r).length <= 16, 'at most 16 route keys').optional(),
+  route: Route.optional(),
 });
 export type ConversationRef = z.infer<typeof ConversationRef>;
 
@@ -54,6 +61,21 @@ export const AttachmentMeta = z.object({
 });
 export type AttachmentMeta = z.infer<typeof AttachmentMeta>;
 
+/** Companion commands a person can give explicitly (a Discord slash command, a Slack shortcut...). */
+export const CompanionCommandName = z.enum(['link', 'remember', 'forget', 'export']);
+export type CompanionCommandName = z.infer<typeof CompanionCommandName>;
+
+/**
+ * An explicit command riding on a turn. The turn's `text` always carries a readable form as well
+ * (`/remember my dog is Juno`), so a brain that does not act on commands yet still answers sensibly.
+ */
+export const CompanionCommand = z.object({
+  name: CompanionCommandName,
+  /** The command's options by name (`{ text: 'my dog is Juno' }`). */
+  args: z.record(z.string().max(64), z.string().max(4_000)).refine((a) => Object.keys(a).length <= 25, 'at most 25 args').default({}),
+});
+export type CompanionCommand = z.infer<typeof CompanionCommand>;
+
 /** One platform event normalized: what every bot puts on the `inbound` queue. */
 export const InboundTurn = z.object({
   v: z.literal(1),
@@ -68,6 +90,8 @@ export const InboundTurn = z.object({
   replyToEventId: PlatformEventId.optional(),
   receivedAt: z.iso.datetime({ offset: true }),
   modality: z.enum(['text', 'voice']).default('text'),
+  /** Set when the person gave an explicit command (a slash command) rather than a message. */
+  command: CompanionCommand.optional(),
   traceparent: Traceparent,
 });
 export type InboundTurn = z.infer<typeof InboundTurn>;
@@ -122,6 +146,11 @@ export const OutboundReply = z.object({
   editKey: z.string().min(1).max(200).optional(),
   /** Say it aloud where the conversation is a voice channel. */
   speak: z.boolean().default(false),
+  /**
+   * Only the person who asked may see it (an ephemeral interaction reply on Discord). A bot that cannot
+   * answer privately in this conversation refuses the reply rather than posting it publicly.
+   */
+  private: z.boolean().default(false),
   traceparent: Traceparent,
   createdAt: z.iso.datetime({ offset: true }),
 });

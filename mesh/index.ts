@@ -1,10 +1,11 @@
 /** The contract between Helix processes: what other folders may import from `mesh/`. */
 export { Platform, PLATFORM_CAPABILITIES, type PlatformCapabilities } from './platform.ts';
 export {
-  InboundTurn, OutboundReply, ConversationRef, ConversationKind, Author, Mention, AttachmentMeta, Embed, EmbedField, Button,
-  PlatformEventId, PlatformAccountId, MAX_INBOUND_TEXT_CHARS,
+  InboundTurn, OutboundReply, ConversationRef, ConversationKind, Route, Author, Mention, AttachmentMeta, Embed, EmbedField, Button,
+  CompanionCommand, CompanionCommandName, PlatformEventId, PlatformAccountId, MAX_INBOUND_TEXT_CHARS,
   type InboundTurnInput, type OutboundReplyInput,
 } from './envelope.ts';
+export { OPS_ACTIONS_QUEUE, OpsAction, OpsActionKind, OpsActor, MAX_SILENCE_SEC, type OpsActionInput } from './ops-action.ts';
 export { DeadLetterEntry } from './dead-letter.ts';
 export { TurnJob } from './turn-job.ts';
 export { DeadLetters } from './dead-letters.ts';

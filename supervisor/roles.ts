@@ -19,6 +19,7 @@ const at = (host: string, port: number) => (port === 0 ? undefined : `http://${h
 export const ROLES: readonly RoleDefinition[] = [
   { name: 'brain', entry: 'brain/main.ts', enabled: () => true, healthUrl: (c) => at(c.brain.host, c.brain.port) },
   { name: 'web', entry: 'bots/web/main.ts', enabled: () => true, healthUrl: (c) => at(c.web.host, c.web.port) },
+  { name: 'discord', entry: 'bots/discord/main.ts', enabled: (c) => Boolean(c.discord.token), healthUrl: (c) => at(c.discord.host, c.discord.port) },
 ];
 
 /** The console's URL as a person opens it. */

@@ -1,0 +1,53 @@
+import { ApplicationCommandOptionType, InteractionContextType, Routes, type APIApplicationCommandStringOption, type REST, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
+
+/** Options are limited to what each command needs; Discord validates types and lengths before the bot sees them. */
+const text = (name: string, description: string, required: boolean, maxLength = 1_000): APIApplicationCommandStringOption => ({ type: ApplicationCommandOptionType.String, name, description, required, max_length: maxLength });
+const incidentId = text('id', 'Incident id (as shown on the alert)', true, 128);
+
+const EVERYWHERE = [InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel];
+const GUILDS = [InteractionContextType.Guild];
+
+/**
+ * Helix's slash commands. Companion commands reach the brain as turns; `/incident` and `/oncall`
+ * reach ops as actions; `/join` and `/leave` are for voice (answered "not yet" until the voice issue lands).
+ * @see https://discord.com/developers/docs/interactions/application-commands#application-command-object
+ */
+export const HELIX_COMMANDS = [
+  { name: 'link', description: 'Link this Discord account with your Helix account on another platform', contexts: EVERYWHERE, options: [text('code', 'The one-time code Helix gave you elsewhere (leave empty to get one)', false, 32)] },
+  { name: 'remember', description: 'Ask Helix to remember something about you', contexts: EVERYWHERE, options: [text('text', 'What Helix should remember', true)] },
+  { name: 'forget', description: 'Ask Helix to forget something (or everything) it remembers about you', contexts: EVERYWHERE, options: [text('what', 'What to forget (leave empty to see what Helix remembers)', false)] },
+  { name: 'export', description: 'Get a copy of what Helix remembers about you', contexts: EVERYWHERE },
+  { name: 'join', description: 'Have Helix join your voice channel', contexts: GUILDS },
+  { name: 'leave', description: 'Have Helix leave the voice channel', contexts: GUILDS },
+  {
+    name: 'incident',
+    description: 'Act on an incident',
+    contexts: GUILDS,
+    options: [
+      { type: ApplicationCommandOptionType.Subcommand, name: 'ack', description: 'Acknowledge an incident (you are on it)', options: [incidentId] },
+      { type: ApplicationCommandOptionType.Subcommand, name: 'resolve', description: 'Mark an incident resolved', options: [incidentId] },
+      {
+        type: ApplicationCommandOptionType.Subcommand,
+        name: 'silence',
+        description: "Silence an incident's alerts for a while",
+        options: [incidentId, { type: ApplicationCommandOptionType.Integer, name: 'minutes', description: 'How long (default 60)', required: false, min_value: 1, max_value: 43_200 }],
+      },
+      { type: ApplicationCommandOptionType.Subcommand, name: 'note', description: 'Add a note to the incident timeline', options: [incidentId, text('text', 'The note', true, 2_000)] },
+    ],
+  },
+  { name: 'oncall', description: 'Who is on call right now', contexts: GUILDS },
+] satisfies RESTPutAPIApplicationCommandsJSONBody;
+
+/**
+ * Registers the commands with one bulk overwrite per scope: in each of `guildIds` (updates show at once),
+ * or globally when the list is empty. Idempotent: Discord keeps ids of commands that did not change.
+ * @see https://discord.com/developers/docs/interactions/application-commands#bulk-overwrite-global-application-commands
+ */
+export async function registerCommands(rest: REST, applicationId: string, guildIds: readonly string[]): Promise<void> {
+  const body = HELIX_COMMANDS;
+  if (guildIds.length === 0) {
+    await rest.put(Routes.applicationCommands(applicationId), { body });
+    return;
+  }
+  for (const guildId of guildIds) await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
+}

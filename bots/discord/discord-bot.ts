@@ -1,0 +1,175 @@
+import { Queue } from 'bullmq';
+import { Events, Status, Routes, type Client, type ClientOptions, type Message } from 'discord.js';
+import { Hono } from 'hono';
+import type { HelixConfig } from '../../config/index.ts';
+import {
+  DeadLetters, INBOUND_QUEUE, OPS_ACTIONS_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
+  type Logger, type ProcessMetrics, type RunningServer,
+} from '../../mesh/index.ts';
+import { registerCommands } from './commands.ts';
+import { startDiscordDelivery } from './deliver.ts';
+import { DeliveryLedger } from './delivery-ledger.ts';
+import { createDiscordClient, guardPacketHandling } from './discord-client.ts';
+import { createDiscordMetrics } from './discord-metrics.ts';
+import { EditTargets } from './edit-targets.ts';
+import { InteractionAcks } from './interaction-acks.ts';
+import { InteractionIntake } from './interaction-intake.ts';
+import { TYPING_MAX_MS } from './limits.ts';
+import { MessageIntake } from './message-intake.ts';
+import { MessagePoster } from './message-poster.ts';
+import type { ListenSettings } from './normalize.ts';
+import { TypingIndicator } from './typing.ts';
+
+export interface DiscordBotOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+  /** Extra discord.js client options (tests: a no-op identify throttler). */
+  clientOptions?: Partial<ClientOptions>;
+  /** Serve /healthz and /metrics on discord.host:port. @defaultValue `true` */
+  serveHttp?: boolean;
+  /** Longest to wait for the gateway's READY at start. @defaultValue `30000` */
+  readyTimeoutMs?: number;
+}
+
+/** A running Discord bot; `close()` stops intake, then delivery, the gateway, queues and Redis. Safe to call twice. */
+export interface RunningDiscordBot {
+  readonly client: Client<true>;
+  readonly metrics: ProcessMetrics;
+  /** Base URL of /healthz and /metrics, when served. */
+  readonly url: string | undefined;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the Discord bot: logs in to the gateway, registers slash commands, turns messages and
+ * interactions into envelopes on `inbound` / `ops-actions`, and delivers `outbound-discord`.
+ */
+export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningDiscordBot> {
+  const { config, log } = opts;
+  const discord = config.discord;
+  const token = discord.token;
+  if (!token) throw new Error('discord.token is not set: create a bot in the Discord Developer Portal and set HELIX_DISCORD__TOKEN (or DISCORD_TOKEN_FILE). See README, "Connecting Discord".');
+  const prefix = config.redis.prefix;
+  // The producer fails fast (no offline queue): nothing is acknowledged on Discord before its envelope is queued.
+  const producer = createRedis(opts.redisUrl, 'producer', 'helix-discord');
+  const worker = createRedis(opts.redisUrl, 'worker', 'helix-discord-delivery');
+  const outage = logOutages(worker, log);
+  await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; messages are not taken until it is'));
+
+  const metrics = createProcessMetrics('discord');
+  // The gauges read the client and the typing indicator at scrape time (after start).
+  const dm = createDiscordMetrics(metrics, () => (client.ws.shards.size ? client.ws.ping : -1), () => typing.active);
+  const client = createDiscordClient(discord, (info) => {
+    dm.rateLimits.inc({ scope: info.global ? 'global' : info.scope });
+    log.warn({ route: info.route, method: info.method, retry_after_ms: info.retryAfter, global: info.global }, 'Discord rate limit');
+  }, opts.clientOptions);
+  const typing = new TypingIndicator({ send: (channelId) => client.rest.post(Routes.channelTyping(channelId)), intervalMs: discord.typingIntervalMs, maxMs: TYPING_MAX_MS, log });
+  guardPacketHandling(client, (type, err) => {
+    dm.badPayloads.inc({ type });
+    log.warn({ type, err: (err as Error)?.message ?? String(err) }, 'malformed gateway payload skipped');
+  });
+  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  client.on(Events.ShardError, (err, shardId) => log.error({ err: err.message, shard: shardId }, 'gateway shard error'));
+  client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ code: event.code, shard: shardId }, 'gateway shard disconnected'));
+  client.on(Events.ShardResume, (shardId, replayed) => log.info({ shard: shardId, replayed }, 'gateway shard resumed'));
+
+  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
+  const opsActions = new Queue(OPS_ACTIONS_QUEUE, { connection: producer, prefix });
+  for (const q of [inbound, opsActions]) q.on('error', () => {});
+  const acks = new InteractionAcks(producer, prefix);
+  const dedupeWindowSec = config.redis.dedupeWindowSec;
+  const ownChannels = new Set(discord.ownChannels);
+  let settings: ListenSettings | undefined;
+  const messages = new MessageIntake({ inbound, dedupeWindowSec, settings: () => settings, typing, metrics: dm, log });
+  const interactions = new InteractionIntake({ rest: client.rest, inbound, opsActions, acks, dedupeWindowSec, metrics: dm, log });
+  client.on(Events.MessageCreate, (m: Message) => void messages.handle(m));
+  // Interactions are read raw: discord.js silently drops types it does not know, and those still deserve an answer.
+  client.on(Events.Raw, (packet: { t?: unknown; d?: unknown } | null) => {
+    if (packet?.t === 'INTERACTION_CREATE') void interactions.handle(packet.d);
+  });
+
+  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  let delivery: ReturnType<typeof startDiscordDelivery> | undefined;
+  let server: RunningServer | undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const steps: Array<[string, () => Promise<unknown> | void]> = [
+        ['intake', () => { messages.stop(); interactions.stop(); }],
+        ['delivery', () => delivery?.close()],
+        ['typing', () => typing.close()],
+        ['gateway', () => client.destroy()],
+        ['http', () => server?.close()],
+        ['queues', () => Promise.all([inbound.close(), opsActions.close(), deadLetters.close()])],
+        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+          if (name === 'delivery' && delivery) await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
+        }
+      }
+      for (const r of [producer, worker]) r.disconnect();
+      log.info('discord bot stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
+    await client.login(token);
+    const readyClient = await withDeadline(ready, opts.readyTimeoutMs ?? 30_000, 'gateway READY');
+    settings = { helixId: readyClient.user.id, ownChannels, ignoreBots: discord.ignoreBots };
+    const applicationId = discord.applicationId ?? readyClient.application.id;
+    await registerCommands(client.rest, applicationId, discord.commandGuildIds).then(
+      () => log.info({ scope: discord.commandGuildIds.length ? discord.commandGuildIds : 'global' }, 'slash commands registered'),
+      (err: unknown) => log.error({ err: (err as Error).message }, 'slash commands not registered; they may be missing or stale in Discord'),
+    );
+    const ledger = new DeliveryLedger(producer, prefix, dedupeWindowSec);
+    delivery = startDiscordDelivery({
+      connection: worker, prefix, log, deadLetters, metrics, discordMetrics: dm,
+      poster: new MessagePoster(client.rest, ledger), edits: new EditTargets(producer, prefix), acks, typing,
+    });
+    if (opts.serveHttp ?? true) {
+      const app = new Hono();
+      app.route('/', healthRoutes({
+        registry: metrics.registry,
+        checks: {
+          redis: async () => void (await producer.ping()),
+          gateway: async () => {
+            if (client.ws.status !== Status.Ready) throw new Error(`gateway is ${Status[client.ws.status] ?? client.ws.status}`);
+          },
+        },
+      }));
+      server = await listen(app, discord.host, discord.port);
+    }
+    log.info({ user: readyClient.user.tag, shards: [...client.ws.shards.keys()], health: server?.url }, 'discord bot ready');
+    return { client: readyClient, metrics, url: server?.url, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/**
+ * Why a start failure is the configuration's fault (a wrong token, the Message Content intent switched
+ * off), so the supervisor should stop instead of restarting; undefined for anything else.
+ */
+export function configFailure(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (e?.code === 'TokenInvalid') return 'Discord refused the bot token: set discord.token (HELIX_DISCORD__TOKEN or DISCORD_TOKEN_FILE) to the token on the Developer Portal\'s Bot page (reset it if unsure).';
+  if (typeof e?.message === 'string' && /disallowed intents/i.test(e.message)) {
+    return 'Discord refused the gateway intents: switch on "Message Content Intent" on the Developer Portal\'s Bot page (see README, "Connecting Discord").';
+  }
+  return undefined;
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
