@@ -2,7 +2,7 @@
 // a temp dir (as tests/e2e/npm-start.test.ts does), its role pids read from the supervisor's JSON log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../tests/helpers/private-redis.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, commandLine, processTree } from './proc.ts';
@@ -41,17 +41,7 @@ const running = new Set<StartedHelix>();
 /** Log lines whose first appearance is timed (where start-up time goes). */
 export const MILESTONES = ['redis chosen', 'role starting', 'embedded database created and migrated', 'migration applied', 'brain started', 'web console listening', 'role up'];
 
-/** A free TCP port on 127.0.0.1 (bound, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** A new temp dir for one Helix's data (PGlite, Redis AOF, an empty models dir). */
 export function newDataDir(): string {

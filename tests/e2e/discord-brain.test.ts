@@ -1,7 +1,8 @@
 // The Discord bot and the REAL brain process (`node brain/main.ts`, a child) with a fake model: from a
 // MESSAGE_CREATE on the fake gateway to the reply POSTed on the fake REST API, and back from a button click.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnJsonProcess } from '../helpers/json-process.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/llm/index.ts';
 import { REDIS_URL, eventually } from '../helpers/mesh-harness.ts';
@@ -27,25 +28,9 @@ async function startBrainProcess(prefix: string, modelUrl: string) {
     HELIX_LLM__OPENAI__MODEL: 'fake',
     HELIX_LLM__MAX_RETRIES: '0',
   });
-  const child = spawn(process.execPath, [join(ROOT, 'brain', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Array<Record<string, unknown>> = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const all = (partial + d.toString()).split('\n');
-    partial = all.pop()!;
-    for (const l of all.filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        lines.push({ text: l });
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const { child, lines, stderr, exit } = spawnJsonProcess(process.execPath, [join(ROOT, 'brain', 'main.ts')], { cwd: ROOT, env });
   await eventually(() => lines.some((l) => l.msg === 'brain started') || child.exitCode !== null, 30_000, 'the brain process to start');
-  if (child.exitCode !== null) throw new Error(`brain exited with ${child.exitCode}: ${stderr}`);
+  if (child.exitCode !== null) throw new Error(`brain exited with ${child.exitCode}: ${stderr()}`);
   return { child, lines, exit };
 }
 

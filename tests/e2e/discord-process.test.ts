@@ -1,7 +1,7 @@
 // `node bots/discord/main.ts` as its own process against the fake Discord: it starts, serves /healthz,
 // stops in order on SIGTERM, and stops with EX_CONFIG (no restart loop) when Discord refuses its token.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnJsonProcess } from '../helpers/json-process.ts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeDiscord } from '../fakes/discord/index.ts';
 import { REDIS_URL, dropPrefix, eventually, testPrefix } from '../helpers/mesh-harness.ts';
@@ -16,21 +16,7 @@ afterEach(async () => {
 function runBot(env: Record<string, string>) {
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(base)) if (k.startsWith('HELIX_') || k.startsWith('DISCORD_') || k === 'REDIS_URL') delete base[k];
-  const child = spawn(process.execPath, [join(ROOT, 'bots', 'discord', 'main.ts')], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Array<Record<string, unknown>> = [];
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const all = (partial + d.toString()).split('\n');
-    partial = all.pop()!;
-    for (const l of all.filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        lines.push({ text: l });
-      }
-    }
-  });
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const { child, lines, exit } = spawnJsonProcess(process.execPath, [join(ROOT, 'bots', 'discord', 'main.ts')], { cwd: ROOT, env: { ...base, ...env } });
   cleanups.push(async () => {
     if (child.exitCode === null) {
       child.kill('SIGKILL');

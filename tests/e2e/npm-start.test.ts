@@ -1,7 +1,7 @@
 // `npm start` as a newcomer runs it: scripts/start.mjs → supervisor → private redis-server, brain and web
 // console as child processes. Ports and data dirs come from the environment so the test never touches
 // the defaults. Talks to Helix over HTTP, kills a role, and stops the whole thing with SIGTERM.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeOpenAi } from '../fakes/llm/index.ts';
+import { spawnJsonProcess } from '../helpers/json-process.ts';
 import { eventually } from '../helpers/mesh-harness.ts';
 import { freePort } from '../helpers/private-redis.ts';
 import { openSse } from '../helpers/sse-client.ts';
@@ -45,23 +46,7 @@ async function npmStart(extraEnv: Record<string, string> = {}, opts: { root?: st
     ...extraEnv,
   };
   delete env.REDIS_URL;
-  const child = spawn(opts.node ?? process.execPath, [join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stdout: Array<Record<string, unknown>> = [];
-  let err = '';
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const l of lines.filter(Boolean)) {
-      try {
-        stdout.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        stdout.push({ text: l });
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const { child, lines: stdout, stderr, exit } = spawnJsonProcess(opts.node ?? process.execPath, [join(root, 'scripts', 'start.mjs')], { cwd: root, env });
   cleanups.push(async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
@@ -69,7 +54,7 @@ async function npmStart(extraEnv: Record<string, string> = {}, opts: { root?: st
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  return { child, stdout, stderr: () => err, exit, ports };
+  return { child, stdout, stderr, exit, ports };
 }
 
 const alive = (pid: number) => {
