@@ -12,8 +12,11 @@ describe('docker-compose.yml', () => {
     const r = compose({ HELIX_WEB_ACCESS_TOKEN: 'a-token-of-enough-length' });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.status).toBe(0);
-    const cfg = parse(r.stdout) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string }> };
-    expect(Object.keys(cfg.services).sort()).toEqual(['brain', 'postgres', 'redis', 'web']);
+    const cfg = parse(r.stdout) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string; profiles?: string[] }> };
+    expect(Object.keys(cfg.services).sort()).toEqual(['brain', 'discord', 'postgres', 'redis', 'web']);
+    // The Discord bot needs a token, so it runs only with `--profile discord`.
+    expect(cfg.services.discord!.profiles).toEqual(['discord']);
+    expect(cfg.services.discord!.command).toEqual(['node', 'bots/discord/main.ts']);
     expect(cfg.services.brain!.command).toEqual(['node', 'brain/main.ts']);
     expect(cfg.services.web!.command).toEqual(['node', 'bots/web/main.ts']);
     expect(cfg.services.web!.environment).toMatchObject({ HELIX_WEB__HOST: '0.0.0.0', HELIX_WEB__ACCESS_TOKEN: 'a-token-of-enough-length', REDIS_URL: 'redis://redis:6379' });
