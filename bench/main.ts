@@ -5,6 +5,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { BENCHES, parseArgs, type BenchName, type BenchOptions } from './args.ts';
 import { benchBurst } from './burst.ts';
 import { closeAllOpen } from './cleanup.ts';
+import { benchDiscord } from './discord.ts';
 import { benchMemory } from './memory.ts';
 import { stopAllStarted } from './npm-start.ts';
 import { say } from './progress.ts';
@@ -24,6 +25,7 @@ const RUNNERS: Record<BenchName, { title: string; run: Runner }> = {
   burst: { title: '3. Ten messages at once to one conversation (quietMs 1500)', run: benchBurst },
   startup: { title: '6. npm start → first reply on the console', run: benchStartup },
   memory: { title: '5. Resident memory of npm start (all processes)', run: benchMemory },
+  discord: { title: "7. Discord layer's own overhead: MESSAGE_CREATE → reply POST, against the mesh round trip", run: benchDiscord },
 };
 
 let opts: BenchOptions;

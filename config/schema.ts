@@ -165,6 +165,8 @@ const DiscordSection = z.object({
   commandGuildIds: listOf(snowflake).default([]),
   /** How often the typing indicator is renewed while Helix thinks (Discord shows it ~10 s). @defaultValue `8000` */
   typingIntervalMs: z.number().int().min(100).max(10_000).default(8_000),
+  /** Wait this long before showing typing; a reply that comes sooner shows none. @defaultValue `500` */
+  typingDelayMs: z.number().int().min(0).max(10_000).default(500),
   /** Address of the bot's /healthz and /metrics. @defaultValue `127.0.0.1` */
   host: z.string().default('127.0.0.1'),
   /** @defaultValue `8092` */

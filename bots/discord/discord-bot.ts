@@ -65,7 +65,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
     dm.rateLimits.inc({ scope: info.global ? 'global' : info.scope });
     log.warn({ route: info.route, method: info.method, retry_after_ms: info.retryAfter, global: info.global }, 'Discord rate limit');
   }, opts.clientOptions);
-  const typing = new TypingIndicator({ send: (channelId) => client.rest.post(Routes.channelTyping(channelId)), intervalMs: discord.typingIntervalMs, maxMs: TYPING_MAX_MS, log });
+  const typing = new TypingIndicator({ send: (channelId) => client.rest.post(Routes.channelTyping(channelId)), intervalMs: discord.typingIntervalMs, delayMs: discord.typingDelayMs, maxMs: TYPING_MAX_MS, log });
   guardPacketHandling(client, (type, err) => {
     dm.badPayloads.inc({ type });
     log.warn({ type, err: (err as Error)?.message ?? String(err) }, 'malformed gateway payload skipped');

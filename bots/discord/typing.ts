@@ -5,6 +5,8 @@ export interface TypingIndicatorOptions {
   send(channelId: string): Promise<unknown>;
   /** How often to renew it. @defaultValue `8000` (discord.typingIntervalMs) */
   intervalMs: number;
+  /** Wait this long before the first indicator: a reply that comes sooner needs none. @defaultValue `500` (discord.typingDelayMs) */
+  delayMs: number;
   /** Stop renewing after this long without a reply. @defaultValue `60000` */
   maxMs: number;
   log: Logger;
@@ -16,8 +18,9 @@ interface Active {
 }
 
 /**
- * "Helix is typing…" while the brain works: started when a message is accepted, renewed every
- * `intervalMs` until the final reply for that channel is delivered (`stop`), and given up after `maxMs`.
+ * "Helix is typing…" while the brain works: shown `delayMs` after a message is accepted (a quick reply
+ * needs no indicator, and it saves a request against Discord's rate limits), renewed every `intervalMs`
+ * until the final reply for that channel is delivered (`stop`), and given up after `maxMs`.
  * Best effort: a failed indicator is logged at debug and never fails anything else.
  */
 export class TypingIndicator {
@@ -38,13 +41,20 @@ export class TypingIndicator {
       active.until = until;
       return;
     }
-    const timer = setInterval(() => {
+    const entry: Active = { timer: setTimeout(() => this.#begin(channelId), this.#opts.delayMs), until };
+    entry.timer.unref();
+    this.#active.set(channelId, entry);
+  }
+
+  #begin(channelId: string): void {
+    const entry = this.#active.get(channelId);
+    if (!entry) return;
+    entry.timer = setInterval(() => {
       const a = this.#active.get(channelId);
       if (!a || Date.now() >= a.until) this.stop(channelId);
       else this.#send(channelId);
     }, this.#opts.intervalMs);
-    timer.unref();
-    this.#active.set(channelId, { timer, until });
+    entry.timer.unref();
     this.#send(channelId);
   }
 
@@ -52,7 +62,7 @@ export class TypingIndicator {
   stop(channelId: string): void {
     const a = this.#active.get(channelId);
     if (!a) return;
-    clearInterval(a.timer);
+    clearTimeout(a.timer); // clears either the first delay or the renewal interval
     this.#active.delete(channelId);
   }
 

@@ -114,7 +114,7 @@ describe('discord bot: replies out', () => {
   });
 
   test('GIVEN a message Helix accepts THEN it shows typing until the reply is delivered, then stops', async () => {
-    mesh = await startDiscordMesh({ discord: { typingIntervalMs: 150 } });
+    mesh = await startDiscordMesh({ discord: { typingIntervalMs: 150, typingDelayMs: 0 } });
     const { fake } = mesh;
     const general = fake.channel('general').id;
     const asked = fake.sendMessage({ content: `<@${fake.botUserId}> think hard` });
@@ -129,6 +129,17 @@ describe('discord bot: replies out', () => {
     await sleep(500);
     expect(fake.records.typing.length).toBe(atReply);
     expect(fake.records.typing[0]!.at).toBeGreaterThanOrEqual(fake.records.dispatches.find((d) => d.t === 'MESSAGE_CREATE')!.at);
+  });
+
+  test('GIVEN a reply that comes before typingDelayMs THEN no typing indicator is sent at all', async () => {
+    mesh = await startDiscordMesh({ discord: { typingDelayMs: 1_000 } });
+    const { fake } = mesh;
+    const asked = fake.sendMessage({ content: `<@${fake.botUserId}> quick one` });
+    const [turn] = await mesh.inbound.waitFor(1);
+    await mesh.reply({ conversation: turn!.conversation, inReplyTo: asked.id, parts: ['quick answer'] });
+    await eventually(() => botMessages(fake, 'general').length === 1, 5_000, 'reply');
+    await sleep(1_300);
+    expect(fake.records.typing).toHaveLength(0);
   });
 
   test('GIVEN a reply delivered again (a retry after a crash) THEN nothing is posted twice', async () => {
