@@ -116,10 +116,12 @@ describe('order, bursts and parallelism', () => {
       // All at once: the brain's intake handles many jobs concurrently, so arrival order is left to chance.
       await Promise.all(turns.map((t) => producer.send(t)));
     }
-    await collector.waitForFinals(5);
-    for (const text of lastUserTexts(model)) {
-      const round = text.slice(1, text.indexOf(' '));
-      expect(text).toBe(Array.from({ length: 10 }, (_, i) => `r${round} m${i}`).join('\n'));
+    // However the turns fall (one burst, or split when the machine is slow), each conversation's
+    // messages reach the model once each, in the order sent.
+    const seen = () => lastUserTexts(model).flatMap((t) => t.split('\n'));
+    await eventually(() => seen().length >= 50, 15_000, 'all fifty messages answered');
+    for (let round = 0; round < 5; round++) {
+      expect(seen().filter((line) => line.startsWith(`r${round} `))).toEqual(Array.from({ length: 10 }, (_, i) => `r${round} m${i}`));
     }
   });
 
