@@ -192,6 +192,40 @@ const PersonaSection = z.object({
 });
 
 /** The whole configuration. Defaults live here and nowhere else. */
+/** The Slack bot (bots/slack). Runs only when both `botToken` and `signingSecret` are set. */
+const SlackSection = z.object({
+  /** Bot User OAuth token, `xoxb-…` (secret: prefer HELIX_SLACK__BOT_TOKEN_FILE). Unset: no Slack bot. */
+  botToken: z.string().regex(/^xoxb-/, 'does not look like a Slack bot token (xoxb-…)').optional(),
+  /** Signing secret from the app's Basic Information page (secret: prefer HELIX_SLACK__SIGNING_SECRET_FILE). */
+  signingSecret: z.string().min(8, 'does not look like a Slack signing secret').optional(),
+  /** Slack's Web API base URL (tests point it at a fake). @defaultValue `https://slack.com/api/` */
+  apiUrl: url.default('https://slack.com/api/'),
+  /** Ignore messages from other bots (Helix always ignores its own). @defaultValue `true` */
+  ignoreBots: z.boolean().default(true),
+  /** Address of the Events API endpoint (/slack/events), /healthz and /metrics. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8093` */
+  port: port.default(8093),
+});
+
+/** The GitHub App bot (bots/github). Runs only when `appId`, `privateKey` and `webhookSecret` are all set. */
+const GitHubSection = z.object({
+  /** The GitHub App's numeric App ID (its settings page, "About"). Unset: no GitHub bot. */
+  appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'must be the numeric App ID').transform(Number)]).optional(),
+  /** The App's private key, PEM (secret: prefer HELIX_GITHUB__PRIVATE_KEY_FILE pointing at the downloaded .pem). */
+  privateKey: z.string().min(1).optional(),
+  /** The App's webhook secret (secret: prefer HELIX_GITHUB__WEBHOOK_SECRET_FILE). */
+  webhookSecret: z.string().min(1).optional(),
+  /** The App's slug: Helix answers `@<slug>`. Unset: read from GET /app at start. */
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, 'must be the App slug (letters, digits, -)').optional(),
+  /** GitHub's REST base URL (GitHub Enterprise: https://<host>/api/v3; tests point it at a fake). @defaultValue `https://api.github.com` */
+  apiUrl: url.default('https://api.github.com'),
+  /** Address of the webhook endpoint (/api/github/webhooks), /healthz and /metrics. @defaultValue `127.0.0.1` */
+  host: z.string().default('127.0.0.1'),
+  /** @defaultValue `8094` */
+  port: port.default(8094),
+});
+
 export const HelixConfig = z
   .object({
     log: LogSection.prefault({}),
@@ -201,6 +235,8 @@ export const HelixConfig = z
     llm: LlmSection.prefault({}),
     web: WebSection.prefault({}),
     discord: DiscordSection.prefault({}),
+    slack: SlackSection.prefault({}),
+    github: GitHubSection.prefault({}),
     supervisor: SupervisorSection.prefault({}),
     persona: PersonaSection.prefault({}),
   })

@@ -1,0 +1,95 @@
+import type { Redis } from 'ioredis';
+import {
+  HelixError, OutboundReply, outboundQueue, startConsumer, traceLogger,
+  type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
+} from '../../mesh/index.ts';
+import type { DeliveryLedger } from './delivery-ledger.ts';
+import type { GitHubMetrics } from './github-metrics.ts';
+import { RouteKey } from './normalize.ts';
+import { renderComments } from './render.ts';
+import { toHelixError } from './rest-errors.ts';
+
+/** The part of an installation Octokit delivery uses. */
+export interface CommentClient {
+  request(route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', params: { owner: string; repo: string; issue_number: number; body: string }): Promise<{ data: { id: number } }>;
+}
+
+export interface GitHubDeliveryOptions {
+  connection: Redis;
+  prefix: string;
+  log: Logger;
+  deadLetters: DeadLetters;
+  metrics: ProcessMetrics;
+  githubMetrics: GitHubMetrics;
+  ledger: DeliveryLedger;
+  /** An Octokit authenticated as the installation (`app.getInstallationOctokit`; its token is cached). */
+  installation(id: number): Promise<CommentClient>;
+  /** @defaultValue `4` */
+  concurrency?: number;
+}
+
+/**
+ * Consumes `outbound-github`: posts the reply as comment(s) on the issue or pull request it answers,
+ * as the installation, at most once per reply id and comment index (the ledger). Discussions need
+ * GraphQL (`addDiscussionComment`), which this bot does not speak yet: such replies are dead-lettered.
+ */
+export function startGitHubDelivery(opts: GitHubDeliveryOptions): MeshConsumer {
+  const { ledger, githubMetrics: gm } = opts;
+  return startConsumer({
+    queue: outboundQueue('github'),
+    schema: OutboundReply,
+    connection: opts.connection,
+    prefix: opts.prefix,
+    log: opts.log,
+    deadLetters: opts.deadLetters,
+    metrics: opts.metrics,
+    concurrency: opts.concurrency ?? 4,
+    async handle(reply, job) {
+      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
+      if (reply.kind === 'draft') {
+        gm.deliveries.inc({ outcome: 'skipped' });
+        return { outcome: 'skipped' };
+      }
+      const route = reply.conversation.route ?? {};
+      if (route[RouteKey.target] === 'discussion') {
+        gm.deliveries.inc({ outcome: 'rejected' });
+        throw new HelixError('platform_rejected', `reply ${reply.replyId} answers a GitHub discussion; replying in discussions (GraphQL addDiscussionComment) is not supported yet.`);
+      }
+      const owner = route[RouteKey.owner];
+      const repo = route[RouteKey.repo];
+      const number = Number(route[RouteKey.number]);
+      const installationId = Number(route[RouteKey.installationId]);
+      if (!owner || !repo || !Number.isInteger(number) || number <= 0 || !Number.isInteger(installationId) || installationId <= 0) {
+        gm.deliveries.inc({ outcome: 'rejected' });
+        throw new HelixError('platform_rejected', `conversation ${reply.conversation.id} has no GitHub route (owner, repo, number, installationId)`);
+      }
+      const bodies = renderComments(reply);
+      if (bodies.length === 0) {
+        gm.deliveries.inc({ outcome: 'skipped' });
+        log.warn('empty reply skipped');
+        return { outcome: 'skipped' };
+      }
+      const done = await ledger.posted(reply.replyId);
+      let posted = 0;
+      try {
+        const octokit = await opts.installation(installationId);
+        for (const [i, body] of bodies.entries()) {
+          if (done.has(i)) continue;
+          const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: number, body });
+          await ledger.record(reply.replyId, i, String(data.id));
+          gm.comments.inc();
+          posted++;
+        }
+      } catch (err) {
+        const e = toHelixError(err, `reply ${reply.replyId} on ${owner}/${repo}#${number}`);
+        gm.deliveries.inc({ outcome: e.code === 'platform_rate_limited' ? 'rate_limited' : e.code === 'platform_rejected' ? 'rejected' : 'failed' });
+        if (e.code === 'platform_rate_limited') log.warn({ retry_after_ms: e.retryAfterMs, attempt: job.attemptsMade + 1 }, 'rate-limited by GitHub; the queue retries after Retry-After');
+        throw e;
+      }
+      const outcome = posted === 0 ? 'duplicate' : 'posted';
+      gm.deliveries.inc({ outcome });
+      log.info({ outcome, comments: posted, issue: `${owner}/${repo}#${number}` }, 'reply delivered');
+      return { outcome, comments: posted };
+    },
+  });
+}

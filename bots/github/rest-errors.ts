@@ -1,0 +1,37 @@
+import { HelixError } from '../../mesh/index.ts';
+import { SECONDARY_LIMIT_DEFAULT_MS } from './limits.ts';
+
+interface OctokitLikeError {
+  status?: unknown;
+  message?: unknown;
+  response?: { headers?: Record<string, string | number | undefined> };
+}
+
+/**
+ * Sorts a GitHub API failure for the queue: a secondary rate limit (403 with Retry-After, or its
+ * message), a spent primary limit (403/429 with `x-ratelimit-remaining: 0`) and 429 become
+ * `platform_rate_limited` with the wait; other 4xx `platform_rejected` (dead-lettered with the reason);
+ * 5xx and network errors `platform_unavailable` (retried with backoff).
+ * @see https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+ */
+export function toHelixError(err: unknown, what: string, now = Date.now()): HelixError {
+  if (err instanceof HelixError) return err;
+  const e = (err ?? {}) as OctokitLikeError;
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const headers = e.response?.headers ?? {};
+  if (status === 403 || status === 429) {
+    const retryAfter = Number(headers['retry-after']);
+    const remaining = headers['x-ratelimit-remaining'];
+    const reset = Number(headers['x-ratelimit-reset']);
+    let waitMs: number | undefined;
+    if (Number.isFinite(retryAfter) && retryAfter >= 0 && headers['retry-after'] !== undefined) waitMs = retryAfter * 1000;
+    else if (String(remaining) === '0' && Number.isFinite(reset)) waitMs = Math.max(1_000, reset * 1000 - now);
+    else if (status === 429 || /secondary rate limit|rate limit exceeded/i.test(message)) waitMs = SECONDARY_LIMIT_DEFAULT_MS;
+    if (waitMs !== undefined) return new HelixError('platform_rate_limited', `GitHub rate-limited ${what} (${status}): retrying in ${Math.ceil(waitMs / 1000)} s. ${message}`, { cause: err, retryAfterMs: waitMs });
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HelixError('platform_rejected', `GitHub refused ${what} (${status}): ${message}`, { cause: err });
+  }
+  return new HelixError('platform_unavailable', `GitHub did not take ${what}${status ? ` (${status})` : ''}: ${message}`, { cause: err });
+}

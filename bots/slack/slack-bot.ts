@@ -1,0 +1,182 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { Queue } from 'bullmq';
+import type { HelixConfig } from '../../config/index.ts';
+import {
+  Counter, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, inboundJobOptions, jobIdFor, logOutages, monotonicNow,
+  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics,
+} from '../../mesh/index.ts';
+import { startSlackDelivery } from './deliver.ts';
+import { DeliveryLedger } from './delivery-ledger.ts';
+import { decide, toInboundTurn, type SlackMessageEvent } from './normalize.ts';
+
+export interface SlackBotOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+}
+
+/** A running Slack bot; `close()` stops the HTTP endpoint, then delivery, queues and Redis. Safe to call twice. */
+export interface RunningSlackBot {
+  readonly app: App;
+  readonly metrics: ProcessMetrics;
+  /** http://host:port: Slack's Events API posts to `${url}/slack/events`; /healthz and /metrics live here too. */
+  readonly url: string;
+  readonly eventsUrl: string;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Longest an Events API request waits for the inbound queue before it is answered 500. */
+const QUEUE_DEADLINE_MS = 2_000;
+
+/** The Slack bot's own metrics. */
+interface SlackMetrics {
+  events: Counter<'outcome' | 'reason'>;
+  deliveries: Counter<'outcome'>;
+}
+
+/**
+ * Starts the Slack bot: Bolt's HTTP receiver on slack.host:port verifies each Events API request (v0
+ * signature, timestamp within 5 minutes), answers url_verification, and turns DMs and mentions into
+ * envelopes on `inbound`. With `processBeforeResponse` the HTTP answer waits until the envelope is
+ * queued: a queue failure answers 500 and Slack retries; a retry carries the same `event_id`, which is
+ * the job id, so it never makes a second turn. Replies on `outbound-slack` go out with `chat.postMessage`.
+ */
+export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlackBot> {
+  const { config, log } = opts;
+  const slack = config.slack;
+  if (!slack.botToken || !slack.signingSecret) throw new Error('slack.botToken and slack.signingSecret must both be set. See README, "Connecting Slack".');
+  const prefix = config.redis.prefix;
+  const producer = createRedis(opts.redisUrl, 'producer', 'helix-slack');
+  const worker = createRedis(opts.redisUrl, 'worker', 'helix-slack-delivery');
+  const outage = logOutages(worker, log);
+  await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; events are refused (Slack retries) until it is'));
+
+  const metrics = createProcessMetrics('slack');
+  const registers = [metrics.registry];
+  const sm: SlackMetrics = {
+    events: new Counter({ name: 'helix_slack_events_total', help: 'Slack events seen, by outcome and reason.', labelNames: ['outcome', 'reason'], registers }),
+    deliveries: new Counter({ name: 'helix_slack_deliveries_total', help: 'Replies delivered to Slack, by outcome.', labelNames: ['outcome'], registers }),
+  };
+  const health = healthRoutes({ registry: metrics.registry, checks: { redis: async () => void (await producer.ping()) } });
+  const viaHono = async (req: IncomingMessage, res: ServerResponse) => {
+    const r = await health.fetch(new Request(new URL(req.url ?? '/', 'http://helix.local')));
+    res.writeHead(r.status, Object.fromEntries(r.headers.entries()));
+    res.end(await r.text());
+  };
+
+  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
+  inbound.on('error', () => {});
+  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const app = new App({
+    token: slack.botToken,
+    signingSecret: slack.signingSecret,
+    processBeforeResponse: true,
+    logger: boltLogger(log),
+    customRoutes: [
+      { path: '/healthz', method: ['GET'], handler: viaHono },
+      { path: '/metrics', method: ['GET'], handler: viaHono },
+    ],
+    clientOptions: { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } },
+  });
+
+  let open = true;
+  const intake = async (args: { body: unknown; event: unknown; context: { botUserId?: string; botId?: string; retryNum?: number } }) => {
+    if (!open) throw new Error('shutting down');
+    const body = args.body as { event_id?: string; team_id?: string };
+    const ev = args.event as SlackMessageEvent;
+    const decision = decide(ev, { helixUserId: args.context.botUserId, helixBotId: args.context.botId, ignoreBots: slack.ignoreBots });
+    if (!decision.answer) {
+      sm.events.inc({ outcome: 'ignored', reason: decision.why });
+      return;
+    }
+    if (!body.event_id || !ev.channel || !ev.ts) {
+      sm.events.inc({ outcome: 'ignored', reason: 'unreadable' });
+      return;
+    }
+    const turn = toInboundTurn({
+      eventId: body.event_id, teamId: ev.team ?? body.team_id ?? 'T', event: { ...ev, channel: ev.channel, ts: ev.ts },
+      helixUserId: args.context.botUserId, receivedAt: monotonicNow(), traceparent: newTraceparent(),
+    });
+    const tlog = traceLogger(log, turn.traceparent, { event_id: turn.eventId, channel_id: ev.channel, retry_num: args.context.retryNum });
+    try {
+      // Slack waits 3 s for the answer: a queue that does not take the envelope by then gets a 500 (Slack retries).
+      await withDeadline(inbound.add('turn', turn, inboundJobOptions(jobIdFor('slack', turn.eventId), { dedupeWindowSec: config.redis.dedupeWindowSec })), QUEUE_DEADLINE_MS, 'inbound add');
+    } catch (err) {
+      sm.events.inc({ outcome: 'failed', reason: 'queue_unavailable' });
+      tlog.error({ err: (err as Error).message }, 'event not queued (inbound queue unreachable); answering 500 so Slack retries');
+      throw err;
+    }
+    sm.events.inc({ outcome: 'accepted', reason: decision.why });
+    tlog.info({ why: decision.why, conversation: turn.conversation.id, kind: turn.conversation.kind }, 'message accepted');
+  };
+  app.event('message', intake);
+  app.event('app_mention', intake);
+  app.error(async (err) => {
+    throw err; // → 500: Slack retries the delivery
+  });
+
+  const delivery = startSlackDelivery({
+    connection: worker, prefix, log, deadLetters, metrics, deliveries: sm.deliveries,
+    poster: { postMessage: (a) => app.client.chat.postMessage(a) },
+    ledger: new DeliveryLedger(producer, prefix, config.redis.dedupeWindowSec),
+  });
+
+  let started = false;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      open = false;
+      const steps: Array<[string, () => Promise<unknown> | void]> = [
+        ['http', () => (started ? app.stop() : undefined)],
+        ['delivery', () => delivery.close()],
+        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
+        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+          if (name === 'delivery') await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
+        }
+      }
+      for (const r of [producer, worker]) r.disconnect();
+      log.info('slack bot stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    const server = (await app.start({ port: slack.port, host: slack.host })) as Server;
+    started = true;
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${slack.host.includes(':') ? `[${slack.host}]` : slack.host}:${port}`;
+    log.info({ url, events: `${url}/slack/events` }, 'slack bot ready');
+    return { app, metrics, url, eventsUrl: `${url}/slack/events`, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Bolt's logger interface over the process's pino logger. */
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ component: 'bolt' });
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => LogLevel.INFO,
+    setName: () => {},
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
