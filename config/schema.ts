@@ -192,17 +192,21 @@ const PersonaSection = z.object({
 });
 
 /** The whole configuration. Defaults live here and nowhere else. */
-/** The Slack bot (bots/slack). Runs only when both `botToken` and `signingSecret` are set. */
+/** The Slack bot (bots/slack). Runs when `botToken` and `signingSecret` are set (Events API over HTTP), or `botToken` with `socketMode` and `appToken`. */
 const SlackSection = z.object({
   /** Bot User OAuth token, `xoxb-…` (secret: prefer HELIX_SLACK__BOT_TOKEN_FILE). Unset: no Slack bot. */
   botToken: z.string().regex(/^xoxb-/, 'does not look like a Slack bot token (xoxb-…)').optional(),
   /** Signing secret from the app's Basic Information page (secret: prefer HELIX_SLACK__SIGNING_SECRET_FILE). */
   signingSecret: z.string().min(8, 'does not look like a Slack signing secret').optional(),
+  /** Take events over Socket Mode (an outbound WebSocket) instead of the HTTP Events API. @defaultValue `false` */
+  socketMode: z.boolean().default(false),
+  /** App-level token, `xapp-…`, with `connections:write` (secret: prefer HELIX_SLACK__APP_TOKEN_FILE). Required when `socketMode` is true. */
+  appToken: z.string().regex(/^xapp-/, 'does not look like a Slack app-level token (xapp-…)').optional(),
   /** Slack's Web API base URL (tests point it at a fake). @defaultValue `https://slack.com/api/` */
   apiUrl: url.default('https://slack.com/api/'),
   /** Ignore messages from other bots (Helix always ignores its own). @defaultValue `true` */
   ignoreBots: z.boolean().default(true),
-  /** Address of the Events API endpoint (/slack/events), /healthz and /metrics. @defaultValue `127.0.0.1` */
+  /** Address of the Events API endpoint (/slack/events; not served in socket mode), /healthz and /metrics. @defaultValue `127.0.0.1` */
   host: z.string().default('127.0.0.1'),
   /** @defaultValue `8093` */
   port: port.default(8093),
@@ -253,6 +257,9 @@ export const HelixConfig = z
         const bad = cfg.discord.shardIds.filter((id) => id >= total);
         if (bad.length) ctx.addIssue({ code: 'custom', path: ['discord', 'shardIds'], message: `ids ${bad.join(', ')} are not below discord.shards (${total})` });
       }
+    }
+    if (cfg.slack.socketMode && !cfg.slack.appToken) {
+      ctx.addIssue({ code: 'custom', path: ['slack', 'appToken'], message: 'required when slack.socketMode is true (an app-level token, xapp-…, with connections:write; see README, "Connecting Slack")' });
     }
     if (cfg.llm.provider === 'openai' && !cfg.llm.openai.apiKey && cfg.llm.openai.baseUrl.startsWith('https://api.openai.com')) {
       ctx.addIssue({ code: 'custom', path: ['llm', 'openai', 'apiKey'], message: 'required for api.openai.com' });

@@ -20,7 +20,7 @@ export const ROLES: readonly RoleDefinition[] = [
   { name: 'brain', entry: 'brain/main.ts', enabled: () => true, healthUrl: (c) => at(c.brain.host, c.brain.port) },
   { name: 'web', entry: 'bots/web/main.ts', enabled: () => true, healthUrl: (c) => at(c.web.host, c.web.port) },
   { name: 'discord', entry: 'bots/discord/main.ts', enabled: (c) => Boolean(c.discord.token), healthUrl: (c) => at(c.discord.host, c.discord.port) },
-  { name: 'slack', entry: 'bots/slack/main.ts', enabled: (c) => Boolean(c.slack.botToken && c.slack.signingSecret), healthUrl: (c) => at(c.slack.host, c.slack.port) },
+  { name: 'slack', entry: 'bots/slack/main.ts', enabled: (c) => Boolean(c.slack.botToken && (c.slack.socketMode ? c.slack.appToken : c.slack.signingSecret)), healthUrl: (c) => at(c.slack.host, c.slack.port) },
   { name: 'github', entry: 'bots/github/main.ts', enabled: (c) => Boolean(c.github.appId && c.github.privateKey && c.github.webhookSecret), healthUrl: (c) => at(c.github.host, c.github.port) },
 ];
 

@@ -7,8 +7,10 @@ const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('slack', config.log.level);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
-if (!config.slack.botToken || !config.slack.signingSecret) {
-  log.fatal('slack.botToken and slack.signingSecret must both be set (HELIX_SLACK__BOT_TOKEN_FILE, HELIX_SLACK__SIGNING_SECRET_FILE). See README, "Connecting Slack".');
+if (!config.slack.botToken || !(config.slack.socketMode ? config.slack.appToken : config.slack.signingSecret)) {
+  log.fatal(config.slack.socketMode
+    ? 'slack.botToken and slack.appToken must both be set in socket mode (HELIX_SLACK__BOT_TOKEN_FILE, HELIX_SLACK__APP_TOKEN_FILE). See README, "Connecting Slack".'
+    : 'slack.botToken and slack.signingSecret must both be set (HELIX_SLACK__BOT_TOKEN_FILE, HELIX_SLACK__SIGNING_SECRET_FILE). See README, "Connecting Slack".');
   process.exit(EXIT_CONFIG);
 }
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type ReceiverEvent } from '@slack/bolt';
 import { Queue } from 'bullmq';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  Counter, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, inboundJobOptions, jobIdFor, logOutages, monotonicNow,
-  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics,
+  Counter, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, inboundJobOptions, jobIdFor, listen, logOutages, monotonicNow,
+  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { startSlackDelivery } from './deliver.ts';
 import { DeliveryLedger } from './delivery-ledger.ts';
@@ -23,12 +23,14 @@ export interface RunningSlackBot {
   readonly metrics: ProcessMetrics;
   /** http://host:port: Slack's Events API posts to `${url}/slack/events`; /healthz and /metrics live here too. */
   readonly url: string;
+  /** `${url}/slack/events`; empty in socket mode (events arrive over the WebSocket, no HTTP endpoint). */
   readonly eventsUrl: string;
+  readonly socketMode: boolean;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Longest an Events API request waits for the inbound queue before it is answered 500. */
+/** Longest an Events API request (or a Socket Mode envelope's ack) waits for the inbound queue before it is answered 500. */
 const QUEUE_DEADLINE_MS = 2_000;
 
 /** The Slack bot's own metrics. */
@@ -43,11 +45,20 @@ interface SlackMetrics {
  * envelopes on `inbound`. With `processBeforeResponse` the HTTP answer waits until the envelope is
  * queued: a queue failure answers 500 and Slack retries; a retry carries the same `event_id`, which is
  * the job id, so it never makes a second turn. Replies on `outbound-slack` go out with `chat.postMessage`.
+ *
+ * With `slack.socketMode` Bolt's SocketModeReceiver takes the events over a WebSocket instead (no HTTP
+ * endpoint; /healthz and /metrics get a small server of their own on slack.host:port). The same handlers
+ * and normalization run; each envelope is acked only after its listener finished, i.e. once the turn is on
+ * the queue: a queue failure leaves it unacked and Slack redelivers it (`retry_attempt` > 0, same `event_id`).
  */
 export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlackBot> {
   const { config, log } = opts;
   const slack = config.slack;
-  if (!slack.botToken || !slack.signingSecret) throw new Error('slack.botToken and slack.signingSecret must both be set. See README, "Connecting Slack".');
+  if (slack.socketMode) {
+    if (!slack.botToken || !slack.appToken) throw new Error('slack.botToken and slack.appToken must both be set in socket mode. See README, "Connecting Slack".');
+  } else if (!slack.botToken || !slack.signingSecret) {
+    throw new Error('slack.botToken and slack.signingSecret must both be set. See README, "Connecting Slack".');
+  }
   const prefix = config.redis.prefix;
   const producer = createRedis(opts.redisUrl, 'producer', 'helix-slack');
   const worker = createRedis(opts.redisUrl, 'worker', 'helix-slack-delivery');
@@ -70,17 +81,24 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
   const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
   inbound.on('error', () => {});
   const deadLetters = new DeadLetters(worker, prefix, metrics);
-  const app = new App({
-    token: slack.botToken,
-    signingSecret: slack.signingSecret,
-    processBeforeResponse: true,
-    logger: boltLogger(log),
-    customRoutes: [
-      { path: '/healthz', method: ['GET'], handler: viaHono },
-      { path: '/metrics', method: ['GET'], handler: viaHono },
-    ],
-    clientOptions: { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } },
-  });
+  const clientOptions = { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
+  const receiver = slack.socketMode
+    ? new SocketModeReceiver({ appToken: slack.appToken!, logger: boltLogger(log), installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } } })
+    : undefined;
+  const app = receiver
+    ? new App({ token: slack.botToken, socketMode: true, receiver, logger: boltLogger(log), clientOptions })
+    : new App({
+      token: slack.botToken,
+      signingSecret: slack.signingSecret,
+      processBeforeResponse: true,
+      logger: boltLogger(log),
+      customRoutes: [
+        { path: '/healthz', method: ['GET'], handler: viaHono },
+        { path: '/metrics', method: ['GET'], handler: viaHono },
+      ],
+      clientOptions,
+    });
+  if (receiver) ackAfterProcessing(receiver, app, log);
 
   let open = true;
   const intake = async (args: { body: unknown; event: unknown; context: { botUserId?: string; botId?: string; retryNum?: number } }) => {
@@ -125,12 +143,14 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
   });
 
   let started = false;
+  let healthServer: RunningServer | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       open = false;
       const steps: Array<[string, () => Promise<unknown> | void]> = [
         ['http', () => (started ? app.stop() : undefined)],
+        ['health', () => healthServer?.close()],
         ['delivery', () => delivery.close()],
         ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
@@ -150,16 +170,55 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
   };
 
   try {
+    if (receiver) {
+      healthServer = await listen(health, slack.host, slack.port);
+      await app.start();
+      started = true;
+      log.info({ url: healthServer.url }, 'slack bot ready (socket mode)');
+      return { app, metrics, url: healthServer.url, eventsUrl: '', socketMode: true, close, [Symbol.asyncDispose]: close };
+    }
     const server = (await app.start({ port: slack.port, host: slack.host })) as Server;
     started = true;
     const port = (server.address() as AddressInfo).port;
     const url = `http://${slack.host.includes(':') ? `[${slack.host}]` : slack.host}:${port}`;
     log.info({ url, events: `${url}/slack/events` }, 'slack bot ready');
-    return { app, metrics, url, eventsUrl: `${url}/slack/events`, close, [Symbol.asyncDispose]: close };
+    return { app, metrics, url, eventsUrl: `${url}/slack/events`, socketMode: false, close, [Symbol.asyncDispose]: close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * Bolt's SocketModeReceiver acks an events_api envelope as soon as Bolt calls `ack()`, which App does for
+ * every event before the listeners run. This replaces its envelope handler with one that holds the ack
+ * until `processEvent` resolves (what `processBeforeResponse` does over HTTP): a listener that throws
+ * (the inbound queue refused the turn, or the bot is shutting down) leaves the envelope unacked, and Slack
+ * redelivers it.
+ */
+function ackAfterProcessing(receiver: SocketModeReceiver, app: App, log: Logger): void {
+  receiver.client.removeAllListeners('slack_event');
+  receiver.client.on('slack_event', async (args: { ack: (response?: Record<string, unknown>) => Promise<void>; body: Record<string, unknown>; retry_num?: number; retry_reason?: string }) => {
+    let acked = false;
+    let response: Record<string, unknown> | undefined;
+    const event: ReceiverEvent = {
+      body: args.body,
+      ack: async (r?: unknown) => {
+        acked = true;
+        response = r as Record<string, unknown> | undefined;
+      },
+      retryNum: args.retry_num,
+      retryReason: args.retry_reason,
+      customProperties: {},
+    };
+    try {
+      await app.processEvent(event);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, retry_num: args.retry_num }, 'socket mode envelope not acked; Slack redelivers it');
+      return;
+    }
+    if (acked) await args.ack(response).catch((err: Error) => log.warn({ err: err.message }, 'socket mode ack not sent'));
+  });
 }
 
 /** Bolt's logger interface over the process's pino logger. */

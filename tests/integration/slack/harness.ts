@@ -21,12 +21,15 @@ export interface SlackMesh {
   cleanup(): Promise<void>;
 }
 
-export async function startSlackMesh(opts: { collectInbound?: boolean; slack?: Partial<HelixConfig['slack']> } = {}): Promise<SlackMesh> {
+/** `socketMode`: the bot takes events over the fake's Socket Mode WebSocket (with the fake's xapp- token); the mesh starts once it is connected. */
+export async function startSlackMesh(opts: { collectInbound?: boolean; socketMode?: boolean; slack?: Partial<HelixConfig['slack']> } = {}): Promise<SlackMesh> {
   const prefix = testPrefix();
   const fake = await startFakeSlack();
-  const config = testConfig(prefix, { slack: { botToken: fake.botToken, signingSecret: fake.signingSecret, apiUrl: fake.apiUrl, port: 0, ...opts.slack } });
+  const socket = opts.socketMode ? { socketMode: true, appToken: fake.appToken } : {};
+  const config = testConfig(prefix, { slack: { botToken: fake.botToken, signingSecret: fake.signingSecret, apiUrl: fake.apiUrl, port: 0, ...socket, ...opts.slack } });
   const captured = capturingLog('slack');
   const bot = await startSlackBot({ config, redisUrl: REDIS_URL, log: captured.log });
+  if (opts.socketMode) await fake.waitForSocket();
   const collectInbound = opts.collectInbound ?? true;
   const inbound = new QueueCollector(INBOUND_QUEUE, InboundTurn, prefix, REDIS_URL);
   if (!collectInbound) await inbound.close();
