@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench`: which measurements, and how big. Pure: argv in, options out.
 
 /** Every measurement, in the order a full run takes them. */
-export const BENCHES = ['roundtrip', 'throughput', 'burst', 'prompt', 'memory', 'startup', 'discord'] as const;
+export const BENCHES = ['roundtrip', 'throughput', 'burst', 'prompt', 'memory', 'startup', 'discord', 'slack', 'github'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Names accepted by --only besides the canonical ones. */

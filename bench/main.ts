@@ -6,6 +6,7 @@ import { BENCHES, parseArgs, type BenchName, type BenchOptions } from './args.ts
 import { benchBurst } from './burst.ts';
 import { closeAllOpen } from './cleanup.ts';
 import { benchDiscord } from './discord.ts';
+import { benchGitHub } from './github.ts';
 import { benchMemory } from './memory.ts';
 import { stopAllStarted } from './npm-start.ts';
 import { say } from './progress.ts';
@@ -13,6 +14,7 @@ import { dropAllPrefixes } from './redis-keys.ts';
 import { benchPromptSize } from './prompt-size.ts';
 import { renderTable, toJson, type Metric, type Section } from './report.ts';
 import { benchRoundTrip } from './roundtrip.ts';
+import { benchSlack } from './slack.ts';
 import { benchStartup } from './startup.ts';
 import { benchThroughput } from './throughput.ts';
 
@@ -26,6 +28,8 @@ const RUNNERS: Record<BenchName, { title: string; run: Runner }> = {
   startup: { title: '6. npm start → first reply on the console', run: benchStartup },
   memory: { title: '5. Resident memory of npm start (all processes)', run: benchMemory },
   discord: { title: "7. Discord layer's own overhead: MESSAGE_CREATE → reply POST, against the mesh round trip", run: benchDiscord },
+  slack: { title: "8. Slack layer's own overhead: signed event POST → chat.postMessage, against the mesh round trip", run: benchSlack },
+  github: { title: "9. GitHub layer's own overhead: signed issue_comment webhook → issue comment, against the mesh round trip", run: benchGitHub },
 };
 
 let opts: BenchOptions;
