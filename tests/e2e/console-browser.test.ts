@@ -38,7 +38,7 @@ describe('web console in Chromium', () => {
   test('GIVEN the page WHEN a person types a message and presses Enter THEN the reply streams in and ends as one final message, which survives a reload', async () => {
     const answer = 'Hello there! It is lovely to meet you. <img src=x onerror="window.pwned=1"> What shall we talk about today?';
     model.setReply(answer);
-    model.setChunkDelay(60);
+    model.setChunkDelay(100);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -48,10 +48,11 @@ describe('web console in Chromium', () => {
     await page.locator('#text').fill('hi Helix');
     await page.locator('#text').press('Enter');
     await page.locator('[data-testid="user-message"]', { hasText: 'hi Helix' }).waitFor();
-    // While the model streams, the reply is shown as a growing draft.
-    await page.locator('[data-testid="helix-message"].draft').waitFor({ timeout: 10_000 });
     const final = page.locator('[data-testid="helix-message"][data-final="true"]');
-    await final.waitFor({ timeout: 10_000 });
+    await final.waitFor({ timeout: 15_000 });
+    // While the model streamed, the same bubble showed the reply as growing drafts (counted by the page,
+    // so a fast final cannot hide them from the test).
+    expect(Number(await final.getAttribute('data-drafts'))).toBeGreaterThanOrEqual(1);
     expect(await final.textContent()).toBe(answer);
     expect(await page.locator('[data-testid="helix-message"]').count()).toBe(1);
     expect(await page.locator('.draft').count()).toBe(0);

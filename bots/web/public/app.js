@@ -120,6 +120,7 @@ events.addEventListener('draft', (e) => {
   stopThinking();
   const el = bubble(`r:${d.replyId}`, 'helix');
   el.classList.add('draft');
+  el.dataset.drafts = String(Number(el.dataset.drafts ?? 0) + 1);
   render(el, d.text);
   scrollDown();
 });
