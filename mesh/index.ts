@@ -22,5 +22,6 @@ export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './co
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
 export { monotonicNow } from './clock.ts';
+export { DeliveryLedger } from './delivery-ledger.ts';
 export { createProcessMetrics, LATENCY_BUCKETS, Counter, Gauge, Histogram, type ProcessMetrics } from './observe/metrics.ts';
 export { healthRoutes, listen, type HealthCheck, type RunningServer } from './observe/health-server.ts';

@@ -8,7 +8,7 @@ import {
 } from '../../mesh/index.ts';
 import { registerCommands } from './commands.ts';
 import { startDiscordDelivery } from './deliver.ts';
-import { DeliveryLedger } from './delivery-ledger.ts';
+import { DeliveryLedger } from '../../mesh/index.ts';
 import { createDiscordClient, guardPacketHandling } from './discord-client.ts';
 import { createDiscordMetrics } from './discord-metrics.ts';
 import { EditTargets } from './edit-targets.ts';
@@ -130,7 +130,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
       () => log.info({ scope: discord.commandGuildIds.length ? discord.commandGuildIds : 'global' }, 'slash commands registered'),
       (err: unknown) => log.error({ err: (err as Error).message }, 'slash commands not registered; they may be missing or stale in Discord'),
     );
-    const ledger = new DeliveryLedger(producer, prefix, dedupeWindowSec);
+    const ledger = new DeliveryLedger(producer, prefix, 'discord', dedupeWindowSec);
     delivery = startDiscordDelivery({
       connection: worker, prefix, log, deadLetters, metrics, discordMetrics: dm,
       poster: new MessagePoster(client.rest, ledger), edits: new EditTargets(producer, prefix), acks, typing,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Routes, type REST } from 'discord.js';
-import type { DeliveryLedger } from './delivery-ledger.ts';
+import type { DeliveryLedger } from '../../mesh/index.ts';
 import { EPHEMERAL_FLAG, MAX_NONCE_CHARS } from './limits.ts';
 import type { RenderedMessage } from './render.ts';
 import { discordCode, DiscordCode } from './rest-errors.ts';

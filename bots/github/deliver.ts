@@ -3,7 +3,7 @@ import {
   HelixError, OutboundReply, outboundQueue, startConsumer, traceLogger,
   type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
-import type { DeliveryLedger } from './delivery-ledger.ts';
+import type { DeliveryLedger } from '../../mesh/index.ts';
 import type { GitHubMetrics } from './github-metrics.ts';
 import { RouteKey } from './normalize.ts';
 import { renderComments } from './render.ts';

@@ -7,7 +7,7 @@ import {
   type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { startGitHubDelivery, type CommentClient } from './deliver.ts';
-import { DeliveryLedger } from './delivery-ledger.ts';
+import { DeliveryLedger } from '../../mesh/index.ts';
 import { createGitHubMetrics } from './github-metrics.ts';
 import type { AppIdentity } from './normalize.ts';
 import { webhookRoutes } from './webhook-routes.ts';
@@ -113,7 +113,7 @@ export async function startGitHubBot(opts: GitHubBotOptions): Promise<RunningGit
     const identity: AppIdentity = { slug, appId: gh.appId };
     delivery = startGitHubDelivery({
       connection: worker, prefix, log, deadLetters, metrics, githubMetrics: gm,
-      ledger: new DeliveryLedger(producer, prefix, config.redis.dedupeWindowSec),
+      ledger: new DeliveryLedger(producer, prefix, 'github', config.redis.dedupeWindowSec),
       installation: async (id) => (await app.getInstallationOctokit(id)) as unknown as CommentClient,
     });
     const http = new Hono();

@@ -3,7 +3,7 @@ import {
   HelixError, OutboundReply, outboundQueue, splitMessage, startConsumer, traceLogger,
   type Counter, type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
-import type { DeliveryLedger } from './delivery-ledger.ts';
+import type { DeliveryLedger } from '../../mesh/index.ts';
 import { RouteKey } from './normalize.ts';
 import { toHelixError } from './slack-errors.ts';
 

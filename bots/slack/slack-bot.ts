@@ -8,7 +8,7 @@ import {
   newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { startSlackDelivery } from './deliver.ts';
-import { DeliveryLedger } from './delivery-ledger.ts';
+import { DeliveryLedger } from '../../mesh/index.ts';
 import { decide, toInboundTurn, type SlackMessageEvent } from './normalize.ts';
 
 export interface SlackBotOptions {
@@ -139,7 +139,7 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
   const delivery = startSlackDelivery({
     connection: worker, prefix, log, deadLetters, metrics, deliveries: sm.deliveries,
     poster: { postMessage: (a) => app.client.chat.postMessage(a) },
-    ledger: new DeliveryLedger(producer, prefix, config.redis.dedupeWindowSec),
+    ledger: new DeliveryLedger(producer, prefix, 'slack', config.redis.dedupeWindowSec),
   });
 
   let started = false;
