@@ -136,9 +136,11 @@ export async function startDiscordMesh(opts: DiscordMeshOptions = {}): Promise<D
       return reply;
     },
     async cleanup() {
-      for (const b of bots.reverse()) await b.close().catch(() => undefined);
-      await Promise.all([collectInbound ? inbound.close() : undefined, ops.close()]).catch(() => undefined);
-      await outbound.close().catch(() => undefined);
+      // Each step is bounded: after a Redis restart a BullMQ close can wait on a connection that is gone.
+      const bounded = (p: Promise<unknown> | undefined) => Promise.race([Promise.resolve(p).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      for (const b of bots.reverse()) await bounded(b.close());
+      await bounded(Promise.all([collectInbound ? inbound.close() : undefined, ops.close()]));
+      await bounded(outbound.close());
       outConn.disconnect();
       await fake.close();
       if (redisUrl === REDIS_URL) await dropPrefix(prefix);
