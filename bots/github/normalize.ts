@@ -12,6 +12,10 @@ export const RouteKey = {
   /** The asker's login and the first lines of what they asked: quoted at the top of the reply. */
   askerLogin: 'askerLogin',
   quote: 'quote',
+  /** Discussions only: the discussion's GraphQL node id (`addDiscussionComment` needs it). */
+  discussionNodeId: 'discussionNodeId',
+  /** Discussions only: the top-level comment to answer under (GitHub threads one level deep). */
+  replyToNodeId: 'replyToNodeId',
 } as const;
 
 export type GitHubTarget = 'issue' | 'discussion';
@@ -37,9 +41,9 @@ interface Payload {
   installation?: { id?: unknown };
   repository?: { name?: unknown; owner?: { login?: unknown } };
   issue?: { number?: unknown; title?: unknown; body?: unknown; node_id?: unknown; user?: User; pull_request?: unknown; performed_via_github_app?: { id?: unknown; slug?: unknown } | null };
-  comment?: { id?: unknown; node_id?: unknown; body?: unknown; user?: User; performed_via_github_app?: { id?: unknown; slug?: unknown } | null; in_reply_to_id?: unknown };
+  comment?: { id?: unknown; node_id?: unknown; body?: unknown; user?: User; performed_via_github_app?: { id?: unknown; slug?: unknown } | null; in_reply_to_id?: unknown; parent_id?: unknown };
   pull_request?: { number?: unknown; title?: unknown };
-  discussion?: { number?: unknown; title?: unknown };
+  discussion?: { number?: unknown; title?: unknown; node_id?: unknown };
 }
 
 /** `github-<owner>/<repo>#<n>` for an issue or PR, `github-<owner>/<repo>/discussions#<n>` for a discussion. */
@@ -97,6 +101,7 @@ export function toInboundTurn(event: string, body: unknown, app: AppIdentity, re
   let nodeId: string | undefined;
   let user: User | undefined;
   let via: { id?: unknown; slug?: unknown } | null | undefined;
+  let discussionRoute: Record<string, string> = {};
   switch (event) {
     case 'issue_comment':
       if (action !== 'created') return { skip: 'unsupported_action' };
@@ -121,6 +126,16 @@ export function toInboundTurn(event: string, body: unknown, app: AppIdentity, re
       target = 'discussion';
       ({ number, title } = { number: int(p.discussion?.number), title: str(p.discussion?.title) });
       ({ text, nodeId, user, via } = { text: str(p.comment?.body), nodeId: str(p.comment?.node_id) ?? (int(p.comment?.id) ? `discussion-comment-${String(p.comment?.id)}` : undefined), user: p.comment?.user, via: p.comment?.performed_via_github_app });
+      {
+        // Replies go through GraphQL, which names things by node id. GitHub threads discussion
+        // comments one level deep: a top-level comment is answered under itself; a reply inside a
+        // thread names its parent only by database id, so Helix answers it at the top level.
+        const discussionNodeId = str(p.discussion?.node_id);
+        const commentNodeId = str(p.comment?.node_id);
+        if (!discussionNodeId) return { skip: 'malformed' };
+        discussionRoute = { [RouteKey.discussionNodeId]: discussionNodeId };
+        if (commentNodeId && (p.comment?.parent_id === null || p.comment?.parent_id === undefined)) discussionRoute[RouteKey.replyToNodeId] = commentNodeId;
+      }
       break;
     default:
       return { skip: 'unsupported_event' };
@@ -151,6 +166,7 @@ export function toInboundTurn(event: string, body: unknown, app: AppIdentity, re
         [RouteKey.target]: target,
         [RouteKey.askerLogin]: login,
         [RouteKey.quote]: quoteOf(asked),
+        ...discussionRoute,
       },
     },
     author: { accountId: login, displayName: login, isBot: false },

@@ -45,4 +45,21 @@ describe('github + brain (e2e)', () => {
     expect(onIssue()).toHaveLength(1);
     expect(model.requests.length).toBe(requests);
   });
+
+  test('GIVEN a mention in a GitHub discussion THEN one reply in its thread through GraphQL; a redelivery gets none', async () => {
+    const { fake } = mesh;
+    model.setReply('Discussions are answered too.');
+    const author = fake.payloads.user('bob', 5002);
+    const payload = fake.payloads.discussionComment({ repo, discussionNumber: 5, text: 'can you weigh in?', author });
+    const r = await fake.deliver('discussion_comment', payload, { url: mesh.bot.webhookUrl, secret: SECRET });
+    expect(r.status).toBe(202);
+    const inDiscussion = () => fake.discussionComments.filter((c) => c.discussionNumber === 5);
+    await eventually(() => inDiscussion().length === 1, 15_000, 'the discussion reply');
+    expect(inDiscussion()[0]).toMatchObject({ replyToId: payload.comment.node_id, body: '> can you weigh in?\n\n@bob\n\nDiscussions are answered too.' });
+    const requests = model.requests.length;
+    expect((await fake.redeliver(r.deliveryId)).status).toBe(200);
+    await sleep(1_500);
+    expect(inDiscussion()).toHaveLength(1);
+    expect(model.requests.length).toBe(requests);
+  });
 });

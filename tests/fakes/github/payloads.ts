@@ -32,7 +32,7 @@ const API = 'https://api.github.com';
 const iso = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 let seq = 1;
 export const nextId = (): number => 2_000_000_000 + seq++;
-const nodeId = (prefix: string, id: number): string => `${prefix}_kw${Buffer.from(String(id)).toString('base64url')}`;
+export const nodeId = (prefix: string, id: number): string => `${prefix}_kw${Buffer.from(String(id)).toString('base64url')}`;
 
 export function makeUser(login: string, id: number, type: FakeUser['type'] = 'User'): FakeUser {
   return {

@@ -52,6 +52,26 @@ export interface RecordedComment {
   object: ReturnType<typeof P.issueCommentObject>;
 }
 
+/** A comment the app added to a discussion through GraphQL `addDiscussionComment`. */
+export interface RecordedDiscussionComment {
+  nodeId: string;
+  owner: string;
+  repo: string;
+  discussionNumber: number;
+  discussionId: string;
+  /** The top-level comment it answers under, when threaded. */
+  replyToId: string | undefined;
+  body: string;
+  token: string;
+  installationId: number;
+}
+
+interface Discussion extends P.RepoRef {
+  number: number;
+  /** Node ids of its top-level comments: the only valid `replyToId`s (GitHub threads one level deep). */
+  topLevel: Set<string>;
+}
+
 export interface DeliveryOptions {
   url: string;
   secret: string;
@@ -90,6 +110,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions) {
   const used = new Map<string, number>();
   const issues = new Map<string, Issue>();
   const comments: RecordedComment[] = [];
+  const discussions = new Map<string, Discussion>();
+  const discussionComments: RecordedDiscussionComment[] = [];
   const requests: RecordedRequest[] = [];
   const faults: ScriptedFault[] = [];
   const tokenMints = new Map<number, number>();
@@ -219,7 +241,40 @@ export async function startFakeGitHub(opts: FakeGitHubOptions) {
       });
       return reply(201, object, { location: object.url }, cred);
     }
+    if (path === '/graphql' && method === 'POST') return graphql(body, cred, tok.installationId, (p) => reply(200, p, {}, cred));
     return reply(404, error('Not Found', 404), {}, cred);
+  }
+
+  /**
+   * GitHub's GraphQL endpoint, for the one mutation a bot needs: `addDiscussionComment`. Like GitHub,
+   * failures are HTTP 200 with an `errors` list (type NOT_FOUND, UNPROCESSABLE...), partial `data` null.
+   */
+  function graphql(body: unknown, cred: string, installationId: number, ok: (payload: unknown) => void) {
+    const b = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
+    const gqlError = (type: string, message: string) => ok({ data: { addDiscussionComment: null }, errors: [{ type, path: ['addDiscussionComment'], locations: [{ line: 2, column: 3 }], message }] });
+    if (typeof b.query !== 'string' || !/\bmutation\b[\s\S]*\baddDiscussionComment\s*\(/.test(b.query)) {
+      return ok({ errors: [{ message: 'this fake answers only the addDiscussionComment mutation', locations: [{ line: 1, column: 1 }] }] });
+    }
+    const v = b.variables ?? {};
+    const discussionId = v['discussionId'];
+    const text = v['body'];
+    const replyToId = v['replyToId'];
+    if (typeof discussionId !== 'string') return ok({ errors: [{ message: "Variable $discussionId of type ID! was provided invalid value", locations: [{ line: 1, column: 10 }] }] });
+    const d = discussions.get(discussionId);
+    if (!d) return gqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${discussionId}'`);
+    if (typeof text !== 'string' || text.trim() === '') return gqlError('UNPROCESSABLE', "Body can't be blank");
+    if (text.length > 65_536) return gqlError('UNPROCESSABLE', 'Body is too long (maximum is 65536 characters)');
+    if (replyToId !== undefined && replyToId !== null && (typeof replyToId !== 'string' || !d.topLevel.has(replyToId))) {
+      return gqlError('UNPROCESSABLE', 'Parent comment must be a top-level comment of this discussion');
+    }
+    const id = P.nextId();
+    const nodeId = P.nodeId('DC', id);
+    if (!replyToId) d.topLevel.add(nodeId);
+    discussionComments.push({
+      nodeId, owner: d.owner, repo: d.repo, discussionNumber: d.number, discussionId, replyToId: typeof replyToId === 'string' ? replyToId : undefined,
+      body: text, token: cred, installationId,
+    });
+    return ok({ data: { addDiscussionComment: { comment: { id: nodeId, url: `https://github.com/${d.owner}/${d.repo}/discussions/${d.number}#discussioncomment-${id}` } } } });
   }
 
   function sendFault(f: Fault, reply: (s: number, p: unknown, h?: Record<string, string>, rate?: string) => void, rate: string) {
@@ -266,6 +321,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions) {
     baseUrl,
     app,
     comments,
+    discussionComments,
     requests,
     /** Number of installation tokens minted (all installations, or one). */
     tokenMintCount: (installationId?: number) =>
@@ -313,9 +369,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions) {
         const author = o.author ?? P.makeUser('octocat', 583231);
         return P.pullRequestReviewCommentCreated({ ...common(o.installationId), repo: o.repo, sender: author, author, pullNumber: o.pullNumber, title: 'PR title', body: `@${slug} ${o.text}` });
       },
-      discussionComment(o: { repo: P.RepoRef; discussionNumber: number; text: string; author?: P.FakeUser; installationId?: number }) {
+      /** discussion_comment.created; the discussion (and the comment, when top-level) become known to the GraphQL API. */
+      discussionComment(o: { repo: P.RepoRef; discussionNumber: number; text: string; author?: P.FakeUser; installationId?: number; parentId?: number }) {
         const author = o.author ?? P.makeUser('octocat', 583231);
-        return P.discussionCommentCreated({ ...common(o.installationId), repo: o.repo, sender: author, author, discussionNumber: o.discussionNumber, title: 'Discussion', body: `@${slug} ${o.text}` });
+        const payload = P.discussionCommentCreated({ ...common(o.installationId), repo: o.repo, sender: author, author, discussionNumber: o.discussionNumber, title: 'Discussion', body: `@${slug} ${o.text}`, parentId: o.parentId ?? null });
+        const known = discussions.get(payload.discussion.node_id) ?? { ...o.repo, number: o.discussionNumber, topLevel: new Set<string>() };
+        if (o.parentId === undefined) known.topLevel.add(payload.comment.node_id);
+        discussions.set(payload.discussion.node_id, known);
+        return payload;
       },
       /** issue_comment.created authored by the app's own bot user (what GitHub sends after the bot comments): the bot must ignore it. */
       issueCommentByApp(o: { repo: P.RepoRef; issueNumber: number; text: string; installationId?: number }) {

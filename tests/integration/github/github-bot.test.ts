@@ -1,6 +1,7 @@
 // The GitHub bot against the fake GitHub with the real @octokit/app and real Redis: webhook intake
 // (signatures, mentions, redeliveries, own comments) and delivery (installation token, quote, rate limits).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { outboundJobOptions } from '../../../mesh/index.ts';
 import { deadLettersOf, eventually } from '../../helpers/mesh-harness.ts';
 import { INSTALLATION, SECRET, SLUG, repo, sleep, startGitHubMesh, type GitHubMesh } from './harness.ts';
 
@@ -137,18 +138,49 @@ describe('outbound-github → comments', () => {
     expect(mesh.fake.comments.slice(before).every((c) => c.body.length <= 60_000)).toBe(true);
   });
 
-  test('GIVEN a reply to a discussion or a 404 issue THEN dead-lettered with the reason, nothing posted', async () => {
+  test('GIVEN a reply to a discussion comment THEN one GraphQL addDiscussionComment in the asker\'s thread, quoting them; a retry posts nothing more', async () => {
+    const turn = (await mesh.inboundTurns()).find((t) => t.conversation.id === 'github-helix-org/helix/discussions#3')!;
+    expect(turn.conversation.route).toMatchObject({ target: 'discussion', discussionNodeId: expect.stringMatching(/^D_/), replyToNodeId: turn.eventId });
+    const before = mesh.fake.discussionComments.length;
+    const restBefore = mesh.fake.comments.length;
+    const r = await mesh.reply(turn, 'About the discussion.');
+    await eventually(() => mesh.fake.discussionComments.length === before + 1, 10_000, 'the discussion comment');
+    const c = mesh.fake.discussionComments.at(-1)!;
+    expect(c).toMatchObject({ owner: 'helix-org', repo: 'helix', discussionNumber: 3, discussionId: turn.conversation.route!.discussionNodeId, replyToId: turn.eventId, installationId: INSTALLATION });
+    expect(c.body).toBe('> thoughts?\n\n@octocat\n\nAbout the discussion.');
+    expect(c.token).toMatch(/^ghs_/);
+    // The same reply enqueued again is the same job: no second comment; a later reply still gets through.
+    await mesh.outbound.add('reply', r, outboundJobOptions(r.replyId, 'final'));
+    await mesh.reply(turn, 'And one more thing.');
+    await eventually(() => mesh.fake.discussionComments.length === before + 2, 10_000, 'the next comment');
+    expect(mesh.fake.discussionComments.filter((d) => d.body.endsWith('About the discussion.'))).toHaveLength(1);
+    expect(mesh.fake.comments.length).toBe(restBefore);
+  });
+
+  test('GIVEN a mention inside a discussion thread (a reply) THEN Helix answers at the top level of the discussion', async () => {
+    const payload = mesh.fake.payloads.discussionComment({ repo, discussionNumber: 4, text: 'and inside a thread?', parentId: 123 });
+    expect((await mesh.fake.deliver('discussion_comment', payload, hook())).status).toBe(202);
+    const turn = (await mesh.inboundTurns()).find((t) => t.conversation.id === 'github-helix-org/helix/discussions#4')!;
+    expect(turn.conversation.route?.replyToNodeId).toBeUndefined();
+    const before = mesh.fake.discussionComments.length;
+    await mesh.reply(turn, 'Top level.');
+    await eventually(() => mesh.fake.discussionComments.length === before + 1, 10_000, 'the top-level comment');
+    expect(mesh.fake.discussionComments.at(-1)).toMatchObject({ discussionNumber: 4, replyToId: undefined });
+  });
+
+  test('GIVEN a reply to an unknown discussion (GraphQL NOT_FOUND) or a 404 issue THEN dead-lettered with the reason, nothing posted', async () => {
     const turns = await mesh.inboundTurns();
-    const discussion = turns.find((t) => t.conversation.id.includes('/discussions#'))!;
+    const discussion = turns.find((t) => t.conversation.id.includes('/discussions#3'))!;
+    const gone = { ...discussion, conversation: { ...discussion.conversation, route: { ...discussion.conversation.route, discussionNodeId: 'D_kwDOgone' } } };
     const missing = turns.find((t) => t.conversation.id === 'github-helix-org/helix#12')!; // never seeded on the fake: 404
-    const before = mesh.fake.comments.length;
-    const a = await mesh.reply(discussion, 'About the discussion.');
+    const before = mesh.fake.comments.length + mesh.fake.discussionComments.length;
+    const a = await mesh.reply(gone, 'About the discussion.');
     const b = await mesh.reply(missing, 'About the missing issue.');
     await eventually(async () => (await deadLettersOf(mesh.prefix)).filter((d) => [a.replyId, b.replyId].includes(d.jobId ?? '')).length === 2, 10_000, 'two dead letters');
     const dls = await deadLettersOf(mesh.prefix);
-    expect(dls.find((d) => d.jobId === a.replyId)).toMatchObject({ code: 'platform_rejected', reason: expect.stringContaining('discussion') });
+    expect(dls.find((d) => d.jobId === a.replyId)).toMatchObject({ code: 'platform_rejected', reason: expect.stringContaining('NOT_FOUND') });
     expect(dls.find((d) => d.jobId === b.replyId)).toMatchObject({ code: 'platform_rejected', reason: expect.stringContaining('404') });
-    expect(mesh.fake.comments.length).toBe(before);
+    expect(mesh.fake.comments.length + mesh.fake.discussionComments.length).toBe(before);
   });
 
   test('GIVEN /healthz and /metrics THEN healthy and counting', async () => {
