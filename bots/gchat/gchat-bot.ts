@@ -1,0 +1,108 @@
+import { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { HelixConfig } from '../../config/index.ts';
+import {
+  DeadLetters, DeliveryLedger, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
+} from '../../mesh/index.ts';
+import { createChatClient, serviceAccountOf } from './chat-client.ts';
+import { startGChatDelivery } from './deliver.ts';
+import { EVENT_PATHS, eventRoutes } from './event-routes.ts';
+import { createGChatMetrics } from './gchat-metrics.ts';
+import { InlineReplies } from './inline-replies.ts';
+import { ChatTokenVerifier } from './verify-token.ts';
+
+export interface GChatBotOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+}
+
+/** A running Google Chat bot; `close()` stops intake, then delivery, queues and Redis. Safe to call twice. */
+export interface RunningGChatBot {
+  /** Base URL of the endpoint, /healthz and /metrics. */
+  readonly url: string;
+  /** `${url}/gchat/events`: where Chat posts events. */
+  readonly eventsUrl: string;
+  readonly metrics: ProcessMetrics;
+  /** The `outbound-gchat` consumer (its BullMQ worker can be paused, e.g. to drain a replica). */
+  readonly delivery: MeshConsumer;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the Google Chat bot: the app endpoint on gchat.host:gchat.port (verified events → turns on
+ * `inbound`, replies inline when the brain is fast), /healthz and /metrics, and delivery of
+ * `outbound-gchat` through the Chat API as the service account.
+ */
+export async function startGChatBot(opts: GChatBotOptions): Promise<RunningGChatBot> {
+  const { config, log } = opts;
+  const g = config.gchat;
+  const sa = serviceAccountOf(g);
+  const verifier = new ChatTokenVerifier({ mode: g.audience, projectNumber: g.projectNumber, endpointUrl: g.endpointUrl, certsUrl: g.certsUrl, oidcCertsUrl: g.oidcCertsUrl });
+  const chat = createChatClient(sa, g.apiRootUrl);
+  const prefix = config.redis.prefix;
+  // The producer fails fast (no offline queue): an event is answered 200 only once its turn is queued.
+  const producer = createRedis(opts.redisUrl, 'producer', 'helix-gchat');
+  const worker = createRedis(opts.redisUrl, 'worker', 'helix-gchat-delivery');
+  const sub = createRedis(opts.redisUrl, 'worker', 'helix-gchat-inline');
+  const outage = logOutages(worker, log);
+  const metrics = createProcessMetrics('gchat');
+  const gm = createGChatMetrics(metrics);
+  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
+  inbound.on('error', () => {});
+  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  let inline: InlineReplies | undefined;
+  let delivery: MeshConsumer | undefined;
+  let server: RunningServer | undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+        ['http', () => server?.close()],
+        ['inline', () => inline?.close()],
+        ['delivery', () => delivery?.close()],
+        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
+        ['redis', () => Promise.all([producer, worker, sub].map((r) => r.quit().catch(() => r.disconnect())))],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+          if (name === 'delivery' && delivery) await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
+        }
+      }
+      for (const r of [producer, worker, sub]) r.disconnect();
+      log.info('gchat bot stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; events get 503 until it is'));
+    inline = await InlineReplies.start(producer, sub, prefix, config.redis.dedupeWindowSec * 1_000);
+    delivery = startGChatDelivery({
+      connection: worker, prefix, log, deadLetters, metrics, gchatMetrics: gm, inline, chat,
+      ledger: new DeliveryLedger(producer, prefix, 'gchat', config.redis.dedupeWindowSec),
+    });
+    const http = new Hono();
+    http.route('/', healthRoutes({ registry: metrics.registry, checks: { redis: async () => void (await producer.ping()) } }));
+    http.route('/', eventRoutes({ verifier, inbound, inline, inlineReplyMs: g.inlineReplyMs, dedupeWindowSec: config.redis.dedupeWindowSec, metrics: gm, log }));
+    server = await listen(http, g.host, g.port);
+    const url = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+    // The service account's e-mail identifies the app; its key is never logged.
+    log.info({ url, audience: g.audience, service_account: sa.clientEmail, api: g.apiRootUrl, inline_reply_ms: g.inlineReplyMs }, 'gchat bot listening for events');
+    return { url, eventsUrl: `${url.replace(/\/$/, '')}${EVENT_PATHS[0]}`, metrics, delivery, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
