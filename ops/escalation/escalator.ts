@@ -1,0 +1,123 @@
+import type { Queue } from 'bullmq';
+import { OpsTimer, newTraceparent, safePart, type Logger, type Traceparent } from '../../mesh/index.ts';
+import type { OpsSection } from '../../config/index.ts';
+import type { Pager } from '../paging/pager.ts';
+import type { Publisher } from '../discord/publisher.ts';
+import { UNATTENDED, type Incident } from '../incidents/incident.ts';
+import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
+import type { OpsMetrics } from '../ops-metrics.ts';
+import { onCallAt } from './schedule.ts';
+
+/** Escalation steps in order: re-notify, mention the next person on call, page. */
+export const ESCALATION_STEPS = ['renotify', 'next_oncall', 'page'] as const;
+export type EscalationStep = (typeof ESCALATION_STEPS)[number];
+
+export interface EscalatorOptions {
+  /** `ops-timers`: delayed jobs, so a timer outlives the process that armed it. */
+  timers: Queue;
+  store: IncidentStore;
+  publisher: Publisher;
+  ops: OpsSection;
+  /** Transports for the last step (ops/paging); empty = no paging. */
+  pagers: readonly Pager[];
+  metrics: OpsMetrics;
+  log: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Escalation of unacknowledged incidents. Each armed step is a delayed BullMQ job carrying the token the
+ * incident held when it was armed; acknowledging, resolving or silencing clears the token, so a timer
+ * that fires afterwards (or after a restart) finds a different token and does nothing.
+ */
+export class Escalator {
+  readonly #o: EscalatorOptions;
+  readonly #now: () => Date;
+
+  constructor(opts: EscalatorOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** Seconds before the next step for a severity (0 = never). */
+  timeoutSec(incident: Pick<Incident, 'severity'>): number {
+    return this.#o.ops.escalationSec[incident.severity] ?? 0;
+  }
+
+  /** Arms the next escalation step of an unattended incident (replacing any armed one). */
+  async arm(incident: Incident, traceparent?: Traceparent): Promise<void> {
+    const sec = this.timeoutSec(incident);
+    if (sec <= 0 || !UNATTENDED.has(incident.state) || incident.escalationLevel >= ESCALATION_STEPS.length) return;
+    const token = newTimerToken();
+    await this.#o.store.armTimer(incident.id, token);
+    const timer = OpsTimer.parse({ v: 1, kind: 'escalate', incidentId: incident.id, token, level: incident.escalationLevel + 1, traceparent: traceparent ?? newTraceparent() });
+    await this.#o.timers.add('escalate', timer, { jobId: `esc-${safePart(incident.id)}-${token}`, delay: sec * 1_000, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+  }
+
+  /** Arms the job that returns a silenced incident to its earlier state when its silence ends. */
+  async armSilenceEnd(incident: Incident, until: Date, silenceId: string): Promise<void> {
+    const timer = OpsTimer.parse({ v: 1, kind: 'silence-end', incidentId: incident.id, token: safePart(silenceId).slice(0, 64), traceparent: newTraceparent() });
+    await this.#o.timers.add('silence-end', timer, { jobId: `silence-end-${safePart(incident.id)}-${safePart(silenceId)}`, delay: Math.max(0, until.getTime() - this.#now().getTime()), attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+  }
+
+  /** Runs a timer job. Returns what it did (`stale` when the incident moved on). */
+  async onTimer(timer: OpsTimer): Promise<string> {
+    const incident = await this.#o.store.get(timer.incidentId);
+    if (!incident) return 'stale';
+    if (timer.kind === 'silence-end') {
+      if (!incident.silenceId || safePart(incident.silenceId).slice(0, 64) !== timer.token) return 'stale';
+      const r = await this.#o.store.applyAction(incident.id, { type: 'silence_ended' }, undefined, 'the silence ended', `silence-end-${timer.token}`, this.#now(), { silenceId: null, silencedUntil: null });
+      if (!r.ok || r.repeated) return 'stale';
+      await this.#o.publisher.publish(incident.id, timer.traceparent);
+      await this.arm(r.incident, timer.traceparent);
+      return 'silence_ended';
+    }
+    if (incident.timerToken !== timer.token || !UNATTENDED.has(incident.state)) {
+      this.#o.metrics.escalations.inc({ step: 'stale' });
+      return 'stale';
+    }
+    return this.escalate(incident, undefined, `timer-${timer.token}`, timer.traceparent);
+  }
+
+  /**
+   * Takes the incident's next escalation step now (a timer, or someone pressing Escalate), records it
+   * in the timeline, edits the message and arms the step after it.
+   */
+  async escalate(incident: Incident, actor: Actor | undefined, eventId: string, traceparent: Traceparent = newTraceparent()): Promise<string> {
+    const level = Math.min(incident.escalationLevel + 1, ESCALATION_STEPS.length);
+    const step = ESCALATION_STEPS[level - 1] as EscalationStep;
+    const oncall = onCallAt(this.#o.ops.schedule, this.#now(), incident.team);
+    let detail: string;
+    if (step === 'renotify') detail = 'still unacknowledged: re-notified';
+    else if (step === 'next_oncall') detail = oncall.length ? `mentioned the next on call: ${oncall.map((o) => o.next.name).join(', ')}` : 'no schedule: re-notified again';
+    else detail = this.#o.ops.pageOnEscalation && this.#o.pagers.length ? `paged through ${this.#o.pagers.map((p) => p.kind).join(', ')}` : 'no pager configured: re-notified again';
+    const r = await this.#o.store.applyAction(incident.id, { type: 'escalate' }, actor, actor ? `${detail} (by ${actor.name})` : detail, eventId, this.#now(), { escalationLevel: level, timerToken: null });
+    if (!r.ok) return 'stale';
+    if (r.repeated) return 'repeated';
+    const current = r.incident;
+    this.#o.metrics.escalations.inc({ step });
+    const roles = this.#o.publisher.mentionsFor(current.severity);
+    const people = step === 'renotify' ? oncall.map((o) => o.current) : oncall.map((o) => o.next);
+    const who = people.map((p) => `<@${p.discordId}>`).join(' ');
+    const mentions = `${roles.map((id) => `<@&${id}>`).join(' ')} ${who}`.trim();
+    const mins = Math.round((this.#now().getTime() - current.createdAt.getTime()) / 60_000);
+    await this.#o.publisher.notify(current, `esc${level}-${safePart(eventId)}`, `${mentions ? `${mentions} ` : ''}📣 Incident ${current.id} (${current.severity}) is unacknowledged after ${mins} min: escalation step ${level} (${step.replace('_', ' ')}).`, roles, traceparent);
+    if (step === 'page' && this.#o.ops.pageOnEscalation) await this.#page(current, oncall.flatMap((o) => (o.current.pageTo ? [o.current.pageTo] : [])));
+    await this.#o.publisher.publish(current.id, traceparent);
+    await this.arm(current, traceparent);
+    return step;
+  }
+
+  async #page(incident: Incident, to: string[]): Promise<void> {
+    const severity = incident.severity;
+    for (const pager of this.#o.pagers) {
+      try {
+        await pager.page({ dedupKey: `helix-${incident.id}`, incidentId: incident.id, summary: `[${severity}] ${incident.title}`.slice(0, 1_000), severity, ...(to.length ? { to } : {}), action: 'trigger' });
+        await this.#o.store.note(incident.id, 'paged', undefined, `paged through ${pager.kind}`, `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
+      } catch (err) {
+        this.#o.log.error({ incident: incident.id, pager: pager.kind, err: (err as Error).message }, 'paging failed');
+        await this.#o.store.note(incident.id, 'page_failed', undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${incident.escalationLevel}`, this.#now());
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { HelixConfig } from '../config/index.ts';
+import {
+  DeadLetters, OPS_ACTIONS_QUEUE, OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAction, OpsAlertBatch, OpsTimer, createProcessMetrics, createRedis,
+  healthRoutes, listen, logOutages, outboundQueue, redisReady, startConsumer, traceLogger,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
+} from '../mesh/index.ts';
+import type { Store } from '../store/index.ts';
+import { ActionHandler } from './actions/action-handler.ts';
+import { AlertmanagerSilences, type SilenceClient } from './alertmanager/silences.ts';
+import { Publisher } from './discord/publisher.ts';
+import { Escalator } from './escalation/escalator.ts';
+import { handleAlertBatch } from './incidents/alert-handler.ts';
+import { IncidentStore } from './incidents/incident-store.ts';
+import { createOpsMetrics, type OpsMetrics } from './ops-metrics.ts';
+import type { Pager } from './paging/pager.ts';
+import { receiverRoutes } from './receivers/receiver-routes.ts';
+
+export interface OpsServiceOptions {
+  config: HelixConfig;
+  redisUrl: string;
+  log: Logger;
+  /** The store (migrated); the caller owns it and closes it after the service. */
+  store: Store;
+  /** Paging transports for the last escalation step (ops/paging). @defaultValue `[]` */
+  pagers?: readonly Pager[];
+  /** Alertmanager silences. @defaultValue API v2 at `ops.alertmanagerUrl` */
+  silences?: SilenceClient;
+  /** Serve the receivers, /healthz and /metrics. @defaultValue `true` */
+  serveHttp?: boolean;
+  /** Notifications folded at once. @defaultValue `8` */
+  concurrency?: number;
+}
+
+/** A running ops service; `close()` stops intake, then the consumers, queues and Redis. Safe to call twice. */
+export interface RunningOps {
+  /** Base URL of the receivers (`/alertmanager`, `/grafana`), /healthz and /metrics; empty without HTTP. */
+  readonly url: string;
+  /** The receivers and health routes, for in-memory requests (`app.request`). */
+  readonly app: Hono;
+  readonly incidents: IncidentStore;
+  readonly metrics: ProcessMetrics;
+  readonly opsMetrics: OpsMetrics;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The message `main.ts` prints when no receiver credential is set. */
+export const MISSING_RECEIVER_CREDENTIALS = 'ops.receiverToken (or ops.receiverBasicAuth) must be set for the ops service (HELIX_OPS__RECEIVER_TOKEN_FILE). See README, "Ops: alerts in Discord".';
+
+/**
+ * Starts the ops service: the alert receivers (→ `ops-alerts`), the consumers that fold notifications
+ * into incidents (`ops-alerts`), act on chat (`ops-actions`) and run escalation timers (`ops-timers`),
+ * and /healthz + /metrics on ops.host:ops.port.
+ */
+export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
+  const { config, log } = opts;
+  const ops = config.ops;
+  if (!ops.receiverToken && !ops.receiverBasicAuth) throw new Error(MISSING_RECEIVER_CREDENTIALS);
+  const prefix = config.redis.prefix;
+  // The producer fails fast: Alertmanager gets a 503 (and retries) rather than a hanging request.
+  const producer = createRedis(opts.redisUrl, 'producer', 'helix-ops');
+  const worker = createRedis(opts.redisUrl, 'worker', 'helix-ops-workers');
+  const outage = logOutages(worker, log);
+  const metrics = createProcessMetrics('ops');
+  const opsMetrics = createOpsMetrics(metrics);
+  const alertsIn = new Queue(OPS_ALERTS_QUEUE, { connection: producer, prefix });
+  const outbound = new Queue(outboundQueue('discord'), { connection: worker, prefix });
+  const timers = new Queue(OPS_TIMERS_QUEUE, { connection: worker, prefix });
+  for (const q of [alertsIn, outbound, timers]) q.on('error', () => {});
+  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const incidents = new IncidentStore(opts.store.db);
+  const publisher = new Publisher({ outbound, store: incidents, ops, dedupeWindowSec: config.redis.dedupeWindowSec, log });
+  const escalator = new Escalator({ timers, store: incidents, publisher, ops, pagers: opts.pagers ?? [], metrics: opsMetrics, log });
+  const actions = new ActionHandler({ store: incidents, publisher, escalator, silences: opts.silences ?? new AlertmanagerSilences(ops.alertmanagerUrl), ops, metrics: opsMetrics, log });
+  const consumers: MeshConsumer[] = [];
+  let server: RunningServer | undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+        ['http', () => server?.close()],
+        ['consumers', () => Promise.all(consumers.map((c) => c.close()))],
+        ['queues', () => Promise.all([alertsIn.close(), outbound.close(), timers.close(), deadLetters.close()])],
+        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
+          if (name === 'consumers') await Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)));
+        }
+      }
+      for (const r of [producer, worker]) r.disconnect();
+      log.info('ops stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; webhooks get 503 until it is'));
+    const common = { connection: worker, prefix, log, deadLetters, metrics };
+    consumers.push(
+      startConsumer({
+        ...common,
+        queue: OPS_ALERTS_QUEUE,
+        schema: OpsAlertBatch,
+        concurrency: opts.concurrency ?? 8,
+        handle: (batch) => handleAlertBatch(batch, { store: incidents, publisher, escalator, ops, metrics: opsMetrics, log: traceLogger(log, batch.traceparent, { group_key: batch.groupKey.slice(0, 200) }) }).then((o) => ({ outcome: o.kind })),
+      }),
+      startConsumer({ ...common, queue: OPS_ACTIONS_QUEUE, schema: OpsAction, concurrency: 4, handle: async (action) => ({ outcome: await actions.handle(action) }) }),
+      startConsumer({ ...common, queue: OPS_TIMERS_QUEUE, schema: OpsTimer, concurrency: 4, handle: async (timer) => ({ outcome: await escalator.onTimer(timer) }) }),
+    );
+    for (const c of consumers) c.worker.on('error', () => {});
+    const app = new Hono();
+    app.route('/', healthRoutes({
+      registry: metrics.registry,
+      checks: { redis: async () => void (await producer.ping()), store: () => opts.store.ping() },
+      beforeScrape: async () => {
+        const open = await incidents.open(undefined, 1_000);
+        opsMetrics.open.reset();
+        for (const i of open) opsMetrics.open.inc({ state: i.state });
+        for (const q of [alertsIn, outbound, timers]) {
+          const counts = await q.getJobCounts('waiting', 'delayed', 'active');
+          for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
+        }
+      },
+    }));
+    app.route('/', receiverRoutes({ credentials: { token: ops.receiverToken, basic: ops.receiverBasicAuth }, alerts: alertsIn, queueReady: () => producer.status === 'ready', maxBodyBytes: ops.maxBodyBytes, dedupeWindowSec: config.redis.dedupeWindowSec, metrics: opsMetrics, log }));
+    let url = '';
+    if (opts.serveHttp ?? true) {
+      server = await listen(app, ops.host, ops.port);
+      url = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+    }
+    log.info({ url, alertmanager: ops.alertmanagerUrl, pagers: (opts.pagers ?? []).map((p) => p.kind) }, 'ops started');
+    return { url, app, incidents, metrics, opsMetrics, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
