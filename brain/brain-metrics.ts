@@ -1,4 +1,4 @@
-import { Counter, Histogram, LATENCY_BUCKETS, type ProcessMetrics } from '../mesh/index.ts';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type ProcessMetrics } from '../mesh/index.ts';
 
 /** The brain's own metrics, registered on the process registry. */
 export interface BrainMetrics {
@@ -10,6 +10,13 @@ export interface BrainMetrics {
   readonly turns: Counter<'platform' | 'outcome'>;
   /** Messages answered per turn (>1 when a burst was coalesced). */
   readonly messagesPerTurn: Histogram<'platform'>;
+  /** Link / unlink commands by outcome (`code_given`, `linked`, a refusal reason...). */
+  readonly identityCommands: Counter<'command' | 'outcome'>;
+  readonly peopleCreated: Counter;
+  /** Every written relationship state, by dimension: an aggregate distribution, never per person. */
+  readonly relationship: Histogram<'dimension'>;
+  /** Helix's mood, sampled at scrape time (set by the brain's collect hook). */
+  readonly mood: Gauge<'dimension'>;
 }
 
 export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
@@ -21,5 +28,9 @@ export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
     modelSeconds: new Histogram({ name: 'helix_model_seconds', help: 'Whole model call, stream included.', labelNames: ['provider'], buckets: LATENCY_BUCKETS, registers }),
     turns: new Counter({ name: 'helix_turns_total', help: 'Turns answered, by outcome.', labelNames: ['platform', 'outcome'], registers }),
     messagesPerTurn: new Histogram({ name: 'helix_turn_messages', help: 'Messages answered in one turn (bursts coalesce).', labelNames: ['platform'], buckets: [1, 2, 3, 5, 10, 20, 50], registers }),
+    identityCommands: new Counter({ name: 'helix_identity_commands_total', help: 'Link and unlink commands, by outcome.', labelNames: ['command', 'outcome'], registers }),
+    peopleCreated: new Counter({ name: 'helix_people_created_total', help: 'People created for accounts seen for the first time.', registers }),
+    relationship: new Histogram({ name: 'helix_relationship_state', help: 'Relationship values written (warmth, trust -1..1; familiarity 0..1), over all people.', labelNames: ['dimension'], buckets: [-0.75, -0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 0.75, 1], registers }),
+    mood: new Gauge({ name: 'helix_mood', help: "Helix's mood now (pleasure, arousal, dominance; -1..1).", labelNames: ['dimension'], registers }),
   };
 }

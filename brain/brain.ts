@@ -2,9 +2,10 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HelixConfig, Persona } from '../config/index.ts';
 import {
-  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
+  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, Platform, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
   type Logger, type ProcessMetrics, type RunningServer,
 } from '../mesh/index.ts';
+import { openIdentity } from '../identity/index.ts';
 import { ConversationLog, openStore, type Store } from '../store/index.ts';
 import { createBrainMetrics } from './brain-metrics.ts';
 import { ConversationMailbox } from './conversation-mailbox.ts';
@@ -12,7 +13,11 @@ import { startIntake } from './intake.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { ReplySender } from './reply-sender.ts';
 import { buildPrompt } from './turn/stages/build-prompt.ts';
+import { appraise } from './turn/stages/appraise.ts';
 import { generate } from './turn/stages/generate.ts';
+import { identityCommands } from './turn/stages/identity-commands.ts';
+import { recordEmotion } from './turn/stages/record-emotion.ts';
+import { resolvePerson } from './turn/stages/resolve-person.ts';
 import { loadHistory } from './turn/stages/load-history.ts';
 import { recordIncoming } from './turn/stages/record-incoming.ts';
 import { recordReply } from './turn/stages/record-reply.ts';
@@ -54,13 +59,31 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   const scheduler = new TurnScheduler(redis, prefix);
   const sender = new ReplySender(redis, prefix, retention);
   const conversationLog = new ConversationLog(opts.store.db);
+  const linkCodeTtlMs = config.identity.linkCodeTtlSec * 1_000;
+  const identity = await openIdentity(opts.store.db, {
+    linkCodeTtlMs,
+    moodHalfLifeMs: config.identity.moodHalfLifeMinutes * 60_000,
+    relationshipHalfLifeMs: config.identity.relationshipHalfLifeDays * 86_400_000,
+    temperament: opts.persona.temperament,
+    platforms: Platform.options,
+    onPersonCreated: () => brainMetrics.peopleCreated.inc(),
+    onRelationshipUpdate: (s) => {
+      brainMetrics.relationship.observe({ dimension: 'warmth' }, s.warmth);
+      brainMetrics.relationship.observe({ dimension: 'trust' }, s.trust);
+      brainMetrics.relationship.observe({ dimension: 'familiarity' }, s.familiarity);
+    },
+  });
   const stages: TurnStage[] = [
     recordIncoming(conversationLog),
+    resolvePerson(identity.people),
     loadHistory(conversationLog, config.brain.historyMessages),
+    identityCommands(identity, { codeTtlMs: linkCodeTtlMs, platforms: Platform.options, commands: brainMetrics.identityCommands }),
+    appraise(identity),
     buildPrompt(opts.persona),
     generate(opts.provider, { maxTokens: config.llm.maxTokens, temperature: config.llm.temperature, firstTokenSeconds: brainMetrics.firstTokenSeconds, modelSeconds: brainMetrics.modelSeconds }),
     shapeReply(),
     recordReply(conversationLog, opts.persona.name),
+    recordEmotion(identity),
   ];
   const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
   const turnWorker = startTurnWorker({
@@ -80,6 +103,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
       registry: metrics.registry,
       checks: { redis: async () => void (await redis.ping()), store: () => opts.store.ping() },
       beforeScrape: async () => {
+        const mood = identity.mood.current(new Date());
+        for (const [dimension, value] of Object.entries(mood)) brainMetrics.mood.set({ dimension }, value);
         for (const q of [...depthQueues, ...sender.queues()]) {
           const counts = await q.getJobCounts('wait', 'delayed', 'active', 'prioritized');
           for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
@@ -117,6 +142,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
         await step('http', async () => http?.close());
         await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), deadLetters.close()]));
         if (!(await step('redis', () => redis.quit()))) redis.disconnect();
+        await step('mood', () => identity.mood.flush());
         await step('store', () => opts.store.close());
         await step('model', () => opts.provider.close());
         log.info('brain stopped');
@@ -141,5 +167,5 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** Opens the store the config names (PGlite files by default, PostgreSQL with store.databaseUrl). */
 export function openConfiguredStore(config: HelixConfig, log: Logger): Promise<Store> {
-  return openStore({ ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}), dataDir: config.store.dataDir, log });
+  return openStore({ ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}), ...(config.store.schema ? { schema: config.store.schema } : {}), dataDir: config.store.dataDir, log });
 }

@@ -29,7 +29,7 @@ export class ReplySender {
   }
 
   /** Enqueues the final reply; a second call with the same reply id is a no-op (BullMQ job id). */
-  async final(target: ReplyTarget, parts: string[], extra: Pick<OutboundReplyInput, 'embeds' | 'buttons' | 'speak'> = {}): Promise<void> {
+  async final(target: ReplyTarget, parts: string[], extra: Pick<OutboundReplyInput, 'embeds' | 'buttons' | 'speak' | 'private'> = {}): Promise<void> {
     const reply = this.#build(target, 'final', 0, parts, extra);
     await this.#queue(target.platform).add('reply', reply, outboundJobOptions(target.replyId, 'final', this.#retention));
   }
@@ -45,7 +45,7 @@ export class ReplySender {
     };
   }
 
-  #build(target: ReplyTarget, kind: 'final' | 'draft', seq: number, parts: string[], extra: Pick<OutboundReplyInput, 'embeds' | 'buttons' | 'speak'>): OutboundReply {
+  #build(target: ReplyTarget, kind: 'final' | 'draft', seq: number, parts: string[], extra: Pick<OutboundReplyInput, 'embeds' | 'buttons' | 'speak' | 'private'>): OutboundReply {
     return OutboundReply.parse({
       v: 1,
       platform: target.platform,

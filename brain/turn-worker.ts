@@ -98,10 +98,15 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
         replyText: '',
         replyParts: [],
         onDraft: opts.sender.draftSink(target, (err) => log.warn({ err }, 'draft not sent')),
+        people: new Map(),
+        directReply: undefined,
+        historyText: undefined,
+        replyPrivate: false,
+        appraisals: [],
       };
       try {
         await runStages(ctx, opts.stages, opts.brainMetrics.stageSeconds);
-        await opts.sender.final(target, ctx.replyParts);
+        await opts.sender.final(target, ctx.replyParts, ctx.replyPrivate ? { private: true } : {});
       } catch (err) {
         const lastAttempt = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
         if (!lastAttempt) throw err;

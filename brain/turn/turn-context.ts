@@ -1,4 +1,5 @@
 import type { ConversationRef, InboundTurn, Logger, Platform } from '../../mesh/index.ts';
+import type { Appraisal, PersonId } from '../../identity/index.ts';
 import type { ConversationLogEntry } from '../../store/index.ts';
 import type { ChatMessage } from '../llm/provider.ts';
 
@@ -34,6 +35,16 @@ export interface TurnContext {
   replyParts: string[];
   /** Where streaming text goes while the model writes (drafts for platforms that show them). */
   onDraft: ((textSoFar: string) => void) | undefined;
+  /** The person behind each author of the burst, by `accountKey` (a group burst keeps every speaker). */
+  people: Map<string, PersonId>;
+  /** A reply decided without the model (a command's answer): generation is skipped. */
+  directReply: string | undefined;
+  /** What history records instead of the reply text (a link code never reaches the store). */
+  historyText: string | undefined;
+  /** Only the asker may see the reply (OutboundReply `private`). */
+  replyPrivate: boolean;
+  /** One appraisal per message of the burst, aligned with `turns` (empty when not appraised). */
+  appraisals: Appraisal[];
 }
 
 /** One named step of the turn loop. Later stages (identity, recall, emotion) plug in as more of these. */

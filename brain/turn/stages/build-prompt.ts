@@ -11,9 +11,16 @@ const DIALECT_HINT = {
   plain: 'Plain text only, no Markdown.',
 } as const;
 
+/** Lore lines and topics shown (the first ones: a stable prompt keeps the model's prompt cache warm). */
+const MAX_LORE_LINES = 3;
+const MAX_TOPICS = 10;
+
 /** The persona as the system prompt's opening, kept short: every token here is paid on every turn. */
 export function personaBlock(persona: Persona): string {
   const lines = [`You are ${persona.name}. ${persona.bio.join(' ')}`];
+  if (persona.adjectives.length) lines.push(`You are ${persona.adjectives.slice(0, 8).join(', ')}.`);
+  if (persona.lore.length) lines.push(`Background: ${persona.lore.slice(0, MAX_LORE_LINES).join(' ')}`);
+  if (persona.topics.length) lines.push(`You enjoy talking about: ${persona.topics.slice(0, MAX_TOPICS).join(', ')}.`);
   if (persona.style.length) lines.push(`Style: ${persona.style.join(' ')}`);
   if (persona.boundaries.length) lines.push(`Boundaries: ${persona.boundaries.join(' ')}`);
   if (persona.examples.length) {

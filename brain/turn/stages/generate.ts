@@ -22,6 +22,10 @@ export function generate(provider: LlmProvider, opts: GenerateOptions): TurnStag
         ctx.replyText = ctx.recordedReply;
         return;
       }
+      if (ctx.directReply !== undefined) {
+        ctx.replyText = ctx.directReply;
+        return;
+      }
       const started = performance.now();
       let lastDraft = started;
       let text = '';

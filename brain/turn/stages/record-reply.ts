@@ -15,7 +15,7 @@ export function recordReply(log: ConversationLog, helixName: string): TurnStage 
           eventId: ctx.replyId,
           role: 'assistant',
           authorName: helixName,
-          text: ctx.replyText.trim() || ctx.replyParts.join('\n'),
+          text: ctx.historyText ?? (ctx.replyText.trim() || ctx.replyParts.join('\n')),
           // Stamped when produced, so messages sent while Helix was thinking sort before it.
           at: new Date(),
           traceId: traceIdOf(last.traceparent),

@@ -1,0 +1,19 @@
+import { accountKey, type People } from '../../../identity/index.ts';
+import type { TurnStage } from '../turn-context.ts';
+
+/**
+ * Finds the person behind every author of the burst (a group burst may hold several speakers), creating a
+ * person for an account never seen. Cached in memory: most turns cost no query here.
+ */
+export function resolvePerson(people: People): TurnStage {
+  return {
+    name: 'resolve-person',
+    async run(ctx) {
+      for (const t of ctx.turns) {
+        const account = { platform: t.platform, accountId: t.author.accountId };
+        const key = accountKey(account);
+        if (!ctx.people.has(key)) ctx.people.set(key, await people.resolve({ ...account, displayName: t.author.displayName }));
+      }
+    },
+  };
+}
