@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PGliteDialect } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
 import { PGLITE_SETTINGS } from './pglite-settings.ts';
@@ -15,7 +16,7 @@ export async function openPgliteStore(dataDir: string, log?: Logger): Promise<St
   let pglite: PGlite;
   try {
     if (!dataDir.startsWith('memory://')) await createClusterOnce(dataDir, log);
-    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS });
+    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS, extensions: { vector } });
   } catch (err) {
     throw new HelixError('store_unavailable', `Cannot open the embedded database at ${dataDir}: ${(err as Error).message}. Is another Helix brain using it? Only one process may open a PGlite directory; use PostgreSQL (store.databaseUrl) to run several brains.`, { cause: err });
   }
@@ -26,8 +27,8 @@ export async function openPgliteStore(dataDir: string, log?: Logger): Promise<St
     await db.destroy().catch(() => undefined);
     throw err;
   }
-  // pgvector for PGlite is a separate package loaded as an extension; memory recall (a later stage) loads it.
-  return makeStore('pglite', db, async () => false);
+  // pgvector ships as a PGlite extension (@electric-sql/pglite-pgvector), loaded above: always available.
+  return makeStore('pglite', db, async () => true);
 }
 
 const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));

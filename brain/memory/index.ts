@@ -1,0 +1,24 @@
+/** Helix's long-term memory: per-person facts, episodes and summaries; hybrid recall; the person's controls. */
+export { MemoryStore, PersonMemories, type OpenMemoryStoreOptions } from './memory-store.ts';
+export type { Memory, RecalledMemory, MemoryAccount, AccountsOf, MemoryOptions } from './memory-types.ts';
+export { DefaultMemoryOptions } from './memory-types.ts';
+export { MemoryProvenance, parseNewMemory, type NewMemoryInput } from './memory-input.ts';
+export type { WriteOutcome } from './write.ts';
+export type { RecallOptions } from './recall.ts';
+export type { ForgetOutcome } from './forget.ts';
+export type { PersonDataExport } from './export.ts';
+export { recentContext, type ContextExchange, type RecentContextOptions } from './continuity.ts';
+export { reassignMemories, memoriesOwnedTable } from './reassign.ts';
+export { parseMemoryCommand, type MemoryCommand } from './commands.ts';
+export { describeMemories } from './describe-memories.ts';
+export { renderMemoriesForPrompt, MEMORY_BLOCK_BEGIN, MEMORY_BLOCK_END } from './prompt-block.ts';
+export { extractFacts, type ExtractedFact } from './extract-facts.ts';
+export { extractiveSummary } from './summarise.ts';
+export { consolidateConversation, type ConsolidationRequest, type ConsolidationOptions, type ConsolidationOutcome } from './consolidate.ts';
+export { startConsolidationConsumer, type ConsolidationConsumerOptions } from './consolidation-consumer.ts';
+export { rememberMessage, pendingConsolidation, enqueueConsolidation } from './remember-turn.ts';
+export type { Embedder } from './embedders/embedder.ts';
+export { LocalHashEmbedder } from './embedders/local-hash.ts';
+export { OllamaEmbedder, type OllamaEmbedderOptions } from './embedders/ollama.ts';
+export { OpenAiEmbedder, type OpenAiEmbedderOptions } from './embedders/openai.ts';
+export { selectEmbedder } from './embedders/select.ts';
