@@ -144,6 +144,11 @@ export const OutboundReply = z.object({
   buttons: z.array(Button).max(25).default([]),
   /** When set, the bot edits the message it previously sent under this key instead of posting anew. */
   editKey: z.string().min(1).max(200).optional(),
+  /**
+   * Role ids this reply may ping (Discord `allowed_mentions.roles`; ops pages on-call roles). Mentions of
+   * any other role, and @everyone, stay silent.
+   */
+  mentionRoles: z.array(z.string().regex(/^\d{15,22}$/)).max(100).default([]),
   /** Say it aloud where the conversation is a voice channel. */
   speak: z.boolean().default(false),
   /**

@@ -14,8 +14,20 @@ export type HelixErrorCode =
   | 'model_not_configured'
   | 'store_unavailable'
   | 'store_vector_missing'
+  | 'memory_invalid'
+  | 'embedder_unavailable'
+  | 'embedder_rejected'
   | 'redis_unavailable'
-  | 'access_denied';
+  | 'access_denied'
+  | 'discord_voice_join_failed'
+  | 'voice_opus_invalid'
+  | 'voice_audio_invalid'
+  | 'voice_engine_unavailable'
+  | 'voice_engine_rejected'
+  | 'voice_engine_timeout'
+  | 'slo_spec_invalid'
+  | 'prometheus_query_failed'
+  | 'page_failed';
 
 /** An error with a stable code, a message that says what to do next, and the cause kept. */
 export class HelixError extends Error {

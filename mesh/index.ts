@@ -6,7 +6,9 @@ export {
   type InboundTurnInput, type OutboundReplyInput,
 } from './envelope.ts';
 export { OPS_ACTIONS_QUEUE, OpsAction, OpsActionKind, OpsActor, MAX_SILENCE_SEC, type OpsActionInput } from './ops-action.ts';
+export { OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAlert, OpsAlertBatch, OpsTimer, type OpsAlertBatchInput } from './ops-alert.ts';
 export { DeadLetterEntry } from './dead-letter.ts';
+export { MEMORY_CONSOLIDATION_QUEUE, MemoryConsolidationJob, memoryConsolidationJobOptions } from './memory-queues.ts';
 export { TurnJob } from './turn-job.ts';
 export { DeadLetters } from './dead-letters.ts';
 export { Traceparent, newTraceparent, traceIdOf, childTraceparent } from './trace.ts';
@@ -23,5 +25,6 @@ export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
 export { monotonicNow } from './clock.ts';
 export { DeliveryLedger } from './delivery-ledger.ts';
+export { CursorStore } from './cursor-store.ts';
 export { createProcessMetrics, LATENCY_BUCKETS, Counter, Gauge, Histogram, type ProcessMetrics } from './observe/metrics.ts';
 export { healthRoutes, listen, type HealthCheck, type RunningServer } from './observe/health-server.ts';

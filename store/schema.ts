@@ -1,4 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { LinkCodesTable, MoodStateTable, PeopleTable, PersonMergesTable, PlatformAccountsTable, RelationshipStateTable } from './schema-people.ts';
+import type { OpsAlertTable, OpsIncidentTable, OpsTimelineTable } from './schema-ops.ts';
+import type { MemoriesTable, MemoryConsolidationMarksTable, MemoryPersonStateTable } from './schema-memories.ts';
 
 /** One message of a conversation: a person's (role `user`) or Helix's (role `assistant`). */
 export interface ConversationLogTable {
@@ -18,4 +21,16 @@ export interface ConversationLogTable {
 /** Every table of the store, for Kysely's type checking. */
 export interface Database {
   conversation_log: ConversationLogTable;
+  people: PeopleTable;
+  platform_accounts: PlatformAccountsTable;
+  link_codes: LinkCodesTable;
+  person_merges: PersonMergesTable;
+  relationship_state: RelationshipStateTable;
+  mood_state: MoodStateTable;
+  ops_incident: OpsIncidentTable;
+  ops_alert: OpsAlertTable;
+  ops_timeline: OpsTimelineTable;
+  memories: MemoriesTable;
+  memory_person_state: MemoryPersonStateTable;
+  memory_consolidation_marks: MemoryConsolidationMarksTable;
 }

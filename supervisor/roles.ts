@@ -22,6 +22,9 @@ export const ROLES: readonly RoleDefinition[] = [
   { name: 'discord', entry: 'bots/discord/main.ts', enabled: (c) => Boolean(c.discord.token), healthUrl: (c) => at(c.discord.host, c.discord.port) },
   { name: 'slack', entry: 'bots/slack/main.ts', enabled: (c) => Boolean(c.slack.botToken && (c.slack.socketMode ? c.slack.appToken : c.slack.signingSecret)), healthUrl: (c) => at(c.slack.host, c.slack.port) },
   { name: 'github', entry: 'bots/github/main.ts', enabled: (c) => Boolean(c.github.appId && c.github.privateKey && c.github.webhookSecret), healthUrl: (c) => at(c.github.host, c.github.port) },
+  { name: 'ops', entry: 'ops/main.ts', enabled: (c) => Boolean(c.ops.receiverToken || c.ops.receiverBasicAuth), healthUrl: (c) => at(c.ops.host, c.ops.port) },
+  { name: 'gchat', entry: 'bots/gchat/main.ts', enabled: (c) => Boolean(c.gchat.credentials || (c.gchat.clientEmail && c.gchat.privateKey)), healthUrl: (c) => at(c.gchat.host, c.gchat.port) },
+  { name: 'x', entry: 'bots/x/main.ts', enabled: (c) => Boolean(c.x.appKey && c.x.appSecret && c.x.accessToken && c.x.accessSecret), healthUrl: (c) => at(c.x.host, c.x.port) },
 ];
 
 /** The console's URL as a person opens it. */

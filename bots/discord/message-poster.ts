@@ -31,7 +31,12 @@ export function nonceFor(replyId: string, index: number): string {
 }
 
 function body(m: RenderedMessage): Record<string, unknown> {
-  return { ...(m.content !== undefined ? { content: m.content } : {}), embeds: m.embeds, components: m.components, allowed_mentions: ALLOWED_MENTIONS };
+  return { ...(m.content !== undefined ? { content: m.content } : {}), embeds: m.embeds, components: m.components, allowed_mentions: allowedMentions(m) };
+}
+
+/** Users only, plus the roles the reply names (ops pinging on-call); never @everyone. */
+export function allowedMentions(m: Pick<RenderedMessage, 'allowedRoles'>): Record<string, unknown> {
+  return m.allowedRoles?.length ? { ...ALLOWED_MENTIONS, roles: m.allowedRoles.slice(0, 100) } : ALLOWED_MENTIONS;
 }
 
 /**
@@ -67,7 +72,7 @@ export class MessagePoster {
 
   /** Replaces a message's content, embeds and buttons. */
   async edit(channelId: string, messageId: string, m: RenderedMessage): Promise<void> {
-    await this.#rest.patch(Routes.channelMessage(channelId, messageId), { body: { content: m.content ?? '', embeds: m.embeds, components: m.components, allowed_mentions: ALLOWED_MENTIONS } });
+    await this.#rest.patch(Routes.channelMessage(channelId, messageId), { body: { content: m.content ?? '', embeds: m.embeds, components: m.components, allowed_mentions: allowedMentions(m) } });
   }
 
   /** Deletes a message; one already gone counts as deleted. */

@@ -27,6 +27,8 @@ export interface RenderedMessage {
   content?: string;
   embeds: EmbedBody[];
   components: Array<{ type: 1; components: ButtonBody[] }>;
+  /** Role ids this message may ping (the reply's `mentionRoles`). */
+  allowedRoles?: string[];
 }
 
 /** @see https://discord.com/developers/docs/components/reference#button-button-styles */
@@ -37,7 +39,7 @@ const STYLE: Record<Button['style'], number> = { primary: 1, secondary: 2, succe
  * (never inside a code block), embeds packed 10 and 6,000 characters to a message, and buttons as
  * action rows of five on the last message. Pure; the order of the result is the order to post.
  */
-export function renderReply(reply: Pick<OutboundReply, 'parts' | 'embeds' | 'buttons'>): RenderedMessage[] {
+export function renderReply(reply: Pick<OutboundReply, 'parts' | 'embeds' | 'buttons'> & { mentionRoles?: readonly string[] }): RenderedMessage[] {
   const texts = reply.parts.flatMap((p) => (p.trim() ? splitMessage(p, MAX_CONTENT_CHARS) : []));
   const embedGroups = packEmbeds(reply.embeds.map(toEmbedBody));
   const rows = buttonRows(reply.buttons);
@@ -53,6 +55,7 @@ export function renderReply(reply: Pick<OutboundReply, 'parts' | 'embeds' | 'but
     if (last) last.components = rows;
     else messages.push({ embeds: [], components: rows });
   }
+  if (reply.mentionRoles?.length) for (const m of messages) m.allowedRoles = [...reply.mentionRoles];
   return messages;
 }
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
   mesh = await startGitHubMesh({ slug: SLUG });
   mesh.fake.seedIssue({ ...repo, number: 21, title: 'Should we cache?', body: 'Thinking about it' });
   brain = await startBrainProcess(mesh.prefix, model.url);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await brain?.stop();

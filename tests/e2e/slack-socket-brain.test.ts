@@ -14,7 +14,7 @@ beforeAll(async () => {
   model = await startFakeOpenAi();
   mesh = await startSlackMesh({ collectInbound: false, socketMode: true });
   brain = await startBrainProcess(mesh.prefix, model.url);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await brain?.stop();

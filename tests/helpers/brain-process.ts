@@ -5,14 +5,15 @@ import { spawnJsonProcess, type JsonProcess } from './json-process.ts';
 import { REDIS_URL, eventually } from './mesh-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const START_TIMEOUT_MS = 150_000;
 
 /** A running brain process; `stop()` sends SIGTERM and waits (at most 15 s). */
 export interface BrainProcess extends JsonProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the brain with only these settings (the caller's HELIX_* and provider variables are dropped). */
-export async function startBrainProcess(prefix: string, modelUrl: string): Promise<BrainProcess> {
+/** Starts the brain with only these settings (the caller's HELIX_* and provider variables are dropped), plus `extraEnv`. */
+export async function startBrainProcess(prefix: string, modelUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<BrainProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('HELIX_') || ['REDIS_URL', 'DATABASE_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OLLAMA_HOST'].includes(k)) delete env[k];
   Object.assign(env, {
@@ -25,9 +26,17 @@ export async function startBrainProcess(prefix: string, modelUrl: string): Promi
     HELIX_LLM__OPENAI__BASE_URL: `${modelUrl}/v1`,
     HELIX_LLM__OPENAI__MODEL: 'fake',
     HELIX_LLM__MAX_RETRIES: '0',
+    ...extraEnv,
   });
   const proc = spawnJsonProcess(process.execPath, [join(ROOT, 'brain', 'main.ts')], { cwd: ROOT, env });
-  await eventually(() => proc.lines.some((l) => l.msg === 'brain started') || proc.child.exitCode !== null, 30_000, 'the brain process to start');
+  // A loaded 2-core CI box has taken over a minute to start the brain (PGlite's WASM compile); a brain that
+  // never says so is killed, so a failed start leaves no child behind.
+  try {
+    await eventually(() => proc.lines.some((l) => l.msg === 'brain started') || proc.child.exitCode !== null, START_TIMEOUT_MS, 'the brain process to start');
+  } catch (err) {
+    proc.child.kill('SIGKILL');
+    throw err;
+  }
   if (proc.child.exitCode !== null) throw new Error(`brain exited with ${proc.child.exitCode}: ${proc.stderr()}`);
   return {
     ...proc,

@@ -54,7 +54,8 @@ describe('a crashed brain', () => {
     cleanups.push(() => producer.close(), () => collector.close());
     const turn = makeTurn({ text: 'are you still there?' });
     await producer.send(turn);
-    await eventually(() => model.requests.length === 1, 20_000, 'the model call to start');
+    // A brand-new data directory is created first (initdb + migrations: ~10 s on a quiet 2-core box).
+    await eventually(() => model.requests.length === 1, 90_000, 'the model call to start');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
@@ -64,13 +65,13 @@ describe('a crashed brain', () => {
       second.kill('SIGTERM');
       await new Promise((r) => second.once('exit', r));
     });
-    const [reply] = await collector.waitForFinals(1, 20_000);
+    const [reply] = await collector.waitForFinals(1, 60_000);
     expect(reply!.inReplyTo).toBe(turn.eventId);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(collector.finals).toHaveLength(1);
     // The second brain took the stalled turn over and asked the model again: the first call died with its process.
     expect(model.requests).toHaveLength(2);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('a restarted Redis (AOF on)', () => {
