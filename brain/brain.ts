@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HelixConfig, Persona } from '../config/index.ts';
 import {
-  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, Platform, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
+  DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, MEMORY_CONSOLIDATION_QUEUE, Platform, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
   type Logger, type ProcessMetrics, type RunningServer,
 } from '../mesh/index.ts';
 import { openIdentity } from '../identity/index.ts';
@@ -17,6 +17,8 @@ import { appraise } from './turn/stages/appraise.ts';
 import { generate } from './turn/stages/generate.ts';
 import { identityCommands } from './turn/stages/identity-commands.ts';
 import { recordEmotion } from './turn/stages/record-emotion.ts';
+import { accountsOfFrom, memoryCommands, recallMemories, rememberTurns } from './turn/stages/memory.ts';
+import { MemoryStore, enqueueConsolidation, memoriesOwnedTable, selectEmbedder, startConsolidationConsumer } from './memory/index.ts';
 import { resolvePerson } from './turn/stages/resolve-person.ts';
 import { loadHistory } from './turn/stages/load-history.ts';
 import { recordIncoming } from './turn/stages/record-incoming.ts';
@@ -73,17 +75,37 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
       brainMetrics.relationship.observe({ dimension: 'familiarity' }, s.familiarity);
     },
   });
+  // Long-term memory: per person, merged with them when accounts are linked.
+  const memory = await MemoryStore.open({
+    store: opts.store,
+    embedder: selectEmbedder(config),
+    options: { recallK: config.memory.recallK, candidates: config.memory.candidates, efSearch: config.memory.efSearch, maxMemoryChars: config.memory.maxMemoryChars, recentExchanges: config.memory.recentExchanges },
+    log,
+  });
+  identity.merger.register(memoriesOwnedTable);
+  const accountsOf = accountsOfFrom(identity);
+  // Summaries and fact extraction run in the background, on their own queue, every N messages of a person.
+  const consolidationQueue = new Queue(MEMORY_CONSOLIDATION_QUEUE, { connection: redis, prefix });
+  const consolidation = startConsolidationConsumer({
+    memory, connection: redis, prefix, log, deadLetters, metrics, accountsOf,
+    llm: config.memory.consolidation.useModel && opts.provider.id !== 'none' ? opts.provider : undefined,
+    summarySentences: config.memory.consolidation.summarySentences,
+    concurrency: config.memory.consolidation.concurrency,
+  });
   const stages: TurnStage[] = [
     recordIncoming(conversationLog),
     resolvePerson(identity.people),
     loadHistory(conversationLog, config.brain.historyMessages),
     identityCommands(identity, { codeTtlMs: linkCodeTtlMs, platforms: Platform.options, commands: brainMetrics.identityCommands }),
+    memoryCommands(memory, accountsOf),
     appraise(identity),
+    recallMemories(memory, accountsOf),
     buildPrompt(opts.persona),
     generate(opts.provider, { maxTokens: config.llm.maxTokens, temperature: config.llm.temperature, firstTokenSeconds: brainMetrics.firstTokenSeconds, modelSeconds: brainMetrics.modelSeconds }),
     shapeReply(),
     recordReply(conversationLog, opts.persona.name),
     recordEmotion(identity),
+    rememberTurns(memory, { accountsOf, everyMessages: config.memory.consolidation.everyMessages, enqueue: (job) => enqueueConsolidation(consolidationQueue, job) }),
   ];
   const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
   const turnWorker = startTurnWorker({
@@ -135,12 +157,12 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
           }
         };
         // Stop taking work; in-flight turns finish (they are safe to retry if they cannot).
-        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close()])))) {
+        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close(), consolidation.close()])))) {
           redis.disconnect();
           await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }
         await step('http', async () => http?.close());
-        await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), deadLetters.close()]));
+        await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), consolidationQueue.close(), deadLetters.close()]));
         if (!(await step('redis', () => redis.quit()))) redis.disconnect();
         await step('mood', () => identity.mood.flush());
         await step('store', () => opts.store.close());
