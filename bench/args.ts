@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench`: which measurements, and how big. Pure: argv in, options out.
 
 /** Every measurement, in the order a full run takes them. */
-export const BENCHES = ['roundtrip', 'throughput', 'burst', 'prompt', 'memory', 'startup', 'discord', 'slack', 'github'] as const;
+export const BENCHES = ['roundtrip', 'throughput', 'burst', 'prompt', 'memory', 'startup', 'discord', 'slack', 'github', 'voice', 'voice-e2e', 'recall', 'ops'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Names accepted by --only besides the canonical ones. */
@@ -25,6 +25,10 @@ export interface BenchOptions {
   sessions: number;
   /** Log level of the in-process brain (written to /dev/null; `info` is what `npm start` pays). @defaultValue `info` */
   brainLog: 'info' | 'silent';
+  /** Recall: memories of the measured person (100k is opt-in: its HNSW build takes minutes). @defaultValue `[10000]` */
+  recallSizes: readonly number[];
+  /** Recall: timed recalls per size. @defaultValue `200` */
+  recallQueries: number;
 }
 
 export const DefaultBenchOptions = {
@@ -37,6 +41,8 @@ export const DefaultBenchOptions = {
   memoryMessages: 10_000,
   sessions: 200,
   brainLog: 'info',
+  recallSizes: [10_000],
+  recallQueries: 200,
 } as const satisfies BenchOptions;
 
 export const USAGE = `npm run bench -- [flags]
@@ -49,6 +55,8 @@ export const USAGE = `npm run bench -- [flags]
   --memory-messages=N  memory: messages through the console (default ${DefaultBenchOptions.memoryMessages})
   --sessions=N         memory: browser sessions (default ${DefaultBenchOptions.sessions})
   --brain-log=info|silent  in-process brain log level, written to /dev/null (default info)
+  --recall-sizes=A,B   recall: memories of the measured person (default ${DefaultBenchOptions.recallSizes.join(',')}; add 100000 for the full run)
+  --recall-queries=N   recall: timed recalls per size (default ${DefaultBenchOptions.recallQueries})
   --quick              small counts for a smoke run (turns 300, 100x5 conversations, 1000 memory messages)
 Diagnostic (separate): node bench/profile.ts [helix|bare|helix-null-store] [turns]  (CPU profile of round trips)`;
 
@@ -96,6 +104,16 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case 'brain-log':
         if (value !== 'info' && value !== 'silent') throw new Error('--brain-log is info or silent');
         opts.brainLog = value;
+        break;
+      case 'recall-sizes':
+        opts.recallSizes = value.split(',').filter(Boolean).map((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 100 || n > 1_000_000) throw new Error(`--recall-sizes takes numbers 100..1000000, got "${v}"`);
+          return n;
+        });
+        break;
+      case 'recall-queries':
+        opts.recallQueries = Math.max(1, int());
         break;
       case 'quick':
         Object.assign(opts, { turns: 300, warmup: 50, conversations: 100, perConversation: 5, memoryMessages: 1_000, sessions: 50 });

@@ -8,15 +8,19 @@ import { closeAllOpen } from './cleanup.ts';
 import { benchDiscord } from './discord.ts';
 import { benchGitHub } from './github.ts';
 import { benchMemory } from './memory.ts';
+import { benchOps } from './ops.ts';
 import { stopAllStarted } from './npm-start.ts';
 import { say } from './progress.ts';
 import { dropAllPrefixes } from './redis-keys.ts';
 import { benchPromptSize } from './prompt-size.ts';
+import { benchRecall } from './recall.ts';
 import { renderTable, toJson, type Metric, type Section } from './report.ts';
 import { benchRoundTrip } from './roundtrip.ts';
 import { benchSlack } from './slack.ts';
 import { benchStartup } from './startup.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchVoice } from './voice.ts';
+import { benchVoiceE2e } from './voice-e2e.ts';
 
 type Runner = (opts: BenchOptions) => Promise<{ metrics: Metric[]; notes: string[] }>;
 
@@ -30,6 +34,10 @@ const RUNNERS: Record<BenchName, { title: string; run: Runner }> = {
   discord: { title: "7. Discord layer's own overhead: MESSAGE_CREATE → reply POST, against the mesh round trip", run: benchDiscord },
   slack: { title: "8. Slack layer's own overhead: signed event POST → chat.postMessage, against the mesh round trip", run: benchSlack },
   github: { title: "9. GitHub layer's own overhead: signed issue_comment webhook → issue comment, against the mesh round trip", run: benchGitHub },
+  voice: { title: '10. Voice: receive CPU per speaker, local speech-to-text and text-to-speech real-time factor', run: benchVoice },
+  recall: { title: '11. Memory recall: hybrid latency at N memories, HNSW vs exact, current-fact recall over months of dialogue', run: benchRecall },
+  ops: { title: '12. Ops: alert webhook → incident message on Discord, and a 1,000-alert storm across 50 groups', run: benchOps },
+  'voice-e2e': { title: '13. Voice end to end: end of speech → first reply audio packet, and the pipeline\'s own overhead (local engines, instant model)', run: benchVoiceE2e },
 };
 
 let opts: BenchOptions;

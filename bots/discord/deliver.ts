@@ -13,6 +13,7 @@ import { RouteKey } from './normalize.ts';
 import { renderReply, type RenderedMessage } from './render.ts';
 import { discordCode, DiscordCode, toHelixError } from './rest-errors.ts';
 import type { TypingIndicator } from './typing.ts';
+import type { VoiceConversations, VoiceDeliveryOutcome } from './voice/voice-conversations.ts';
 
 export interface DiscordDeliveryOptions {
   /** A worker-role connection for the consumer. */
@@ -28,10 +29,12 @@ export interface DiscordDeliveryOptions {
   typing: TypingIndicator;
   /** Replies delivered at once. @defaultValue `8` */
   concurrency?: number;
+  /** Speaks replies of voice conversations (with `discord.voice.enabled`); without it they are posted as text. */
+  voice?: Pick<VoiceConversations, 'deliver'>;
 }
 
 /** How a reply was delivered (a metrics label). */
-type Outcome = 'posted' | 'edited' | 'interaction' | 'skipped' | 'stale';
+type Outcome = 'posted' | 'edited' | 'interaction' | 'skipped' | 'stale' | VoiceDeliveryOutcome;
 
 /**
  * Consumes `outbound-discord`. A reply with an `editKey` edits the message(s) that key points at (the
@@ -43,8 +46,9 @@ type Outcome = 'posted' | 'edited' | 'interaction' | 'skipped' | 'stale';
 export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer {
   const { poster, edits, acks, discordMetrics } = opts;
 
-  async function deliver(reply: OutboundReply, messages: RenderedMessage[]): Promise<Outcome> {
+  async function deliver(reply: OutboundReply, messages: RenderedMessage[], log: Logger): Promise<Outcome> {
     const route = reply.conversation.route ?? {};
+    if (reply.conversation.kind === 'voice' && opts.voice) return opts.voice.deliver(reply, messages, log);
     if (reply.editKey && !reply.private) return editInPlace(reply, reply.editKey, messages);
     const hook = webhookOf(route);
     if (hook) {
@@ -133,7 +137,7 @@ export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer
       }
       let outcome: Outcome;
       try {
-        outcome = await deliver(reply, messages);
+        outcome = await deliver(reply, messages, log);
       } catch (err) {
         const e = toHelixError(err, `reply ${reply.replyId}`);
         discordMetrics.deliveries.inc({ outcome: e.code === 'platform_rate_limited' ? 'rate_limited' : e.code === 'platform_rejected' ? 'rejected' : 'failed' });

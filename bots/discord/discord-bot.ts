@@ -19,6 +19,9 @@ import { MessageIntake } from './message-intake.ts';
 import { MessagePoster } from './message-poster.ts';
 import type { ListenSettings } from './normalize.ts';
 import { TypingIndicator } from './typing.ts';
+import { VoiceChannels } from './voice/voice-channels.ts';
+import { VoiceConversations } from './voice/voice-conversations.ts';
+import { createVoiceMetrics } from './voice/voice-metrics.ts';
 
 export interface DiscordBotOptions {
   config: HelixConfig;
@@ -38,6 +41,10 @@ export interface RunningDiscordBot {
   readonly metrics: ProcessMetrics;
   /** Base URL of /healthz and /metrics, when served. */
   readonly url: string | undefined;
+  /** Voice channels (when `discord.voice.enabled`): the audio pipeline listens for its 'session' event. */
+  readonly voice: VoiceChannels | undefined;
+  /** The calls' conversations with the brain (when `discord.voice.enabled`): transcripts in, spoken replies out. */
+  readonly voiceConversations: VoiceConversations | undefined;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -86,21 +93,28 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
   const interactions = new InteractionIntake({ rest: client.rest, inbound, opsActions, acks, dedupeWindowSec, metrics: dm, log });
   client.on(Events.MessageCreate, (m: Message) => void messages.handle(m));
   // Interactions are read raw: discord.js silently drops types it does not know, and those still deserve an answer.
+  const voiceMetrics = discord.voice.enabled ? createVoiceMetrics(metrics, (): number => voice?.size ?? 0) : undefined;
+  const voice: VoiceChannels | undefined = voiceMetrics ? new VoiceChannels({ client, log, metrics: voiceMetrics, leaveWhenEmptyMs: discord.voice.leaveWhenEmptyMs, joinTimeoutMs: discord.voice.joinTimeoutMs }) : undefined;
   client.on(Events.Raw, (packet: { t?: unknown; d?: unknown } | null) => {
-    if (packet?.t === 'INTERACTION_CREATE') void interactions.handle(packet.d);
+    if (packet?.t !== 'INTERACTION_CREATE') return;
+    // With voice on, the bot itself answers /join and /leave (they act on this process's voice connections).
+    if (voice?.isVoiceCommand(packet.d)) void voice.handleInteraction(packet.d);
+    else void interactions.handle(packet.d);
   });
 
   const deadLetters = new DeadLetters(worker, prefix, metrics);
   let delivery: ReturnType<typeof startDiscordDelivery> | undefined;
+  let voiceConversations: VoiceConversations | undefined;
   let server: RunningServer | undefined;
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       const steps: Array<[string, () => Promise<unknown> | void]> = [
-        ['intake', () => { messages.stop(); interactions.stop(); }],
+        ['intake', () => { messages.stop(); interactions.stop(); return voiceConversations?.close(); }],
         ['delivery', () => delivery?.close()],
         ['typing', () => typing.close()],
+        ['voice', () => voice?.close()],
         ['gateway', () => client.destroy()],
         ['http', () => server?.close()],
         ['queues', () => Promise.all([inbound.close(), opsActions.close(), deadLetters.close()])],
@@ -131,9 +145,11 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
       (err: unknown) => log.error({ err: (err as Error).message }, 'slash commands not registered; they may be missing or stale in Discord'),
     );
     const ledger = new DeliveryLedger(producer, prefix, 'discord', dedupeWindowSec);
+    const poster = new MessagePoster(client.rest, ledger);
+    if (voice && voiceMetrics) voiceConversations = new VoiceConversations({ client, channels: voice, voice: config.voice, inbound, dedupeWindowSec, poster, ledger, metrics: voiceMetrics, log });
     delivery = startDiscordDelivery({
       connection: worker, prefix, log, deadLetters, metrics, discordMetrics: dm,
-      poster: new MessagePoster(client.rest, ledger), edits: new EditTargets(producer, prefix), acks, typing,
+      poster, edits: new EditTargets(producer, prefix), acks, typing, voice: voiceConversations,
     });
     if (opts.serveHttp ?? true) {
       const app = new Hono();
@@ -149,7 +165,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
       server = await listen(app, discord.host, discord.port);
     }
     log.info({ user: readyClient.user.tag, shards: [...client.ws.shards.keys()], health: server?.url }, 'discord bot ready');
-    return { client: readyClient, metrics, url: server?.url, close, [Symbol.asyncDispose]: close };
+    return { client: readyClient, metrics, url: server?.url, voice, voiceConversations, close, [Symbol.asyncDispose]: close };
   } catch (err) {
     await close();
     throw err;

@@ -21,7 +21,8 @@ export function shardOptions(discord: HelixConfig['discord']): Pick<ClientOption
  */
 export function createDiscordClient(discord: HelixConfig['discord'], onRateLimit: (info: RateLimitData) => void, extra: Partial<ClientOptions> = {}): Client {
   return new Client({
-    intents: HELIX_INTENTS,
+    // Voice needs VOICE_STATE_UPDATE (who is in which channel, and the bot's own voice session id).
+    intents: discord.voice.enabled ? [...HELIX_INTENTS, GatewayIntentBits.GuildVoiceStates] : HELIX_INTENTS,
     // DM channels are not cached before their first message arrives: without this, DMs are dropped.
     partials: [Partials.Channel],
     allowedMentions: { parse: ['users'], repliedUser: true },

@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FakeContext } from './context.ts';
 import { UserActions, type InteractionHandle, type SendInteractionInput, type SendMessageInput } from './events.ts';
-import { Gateway, type DispatchOptions } from './gateway.ts';
+import { Gateway, Op, type DispatchOptions } from './gateway.ts';
 import { RateLimiter, type BucketConfig, type FailureSpec, type RouteMatcher } from './rate-limits.ts';
 import { Recorder, type Records } from './recorder.ts';
 import { appRoutes } from './rest-app.ts';
@@ -26,6 +26,7 @@ import { createRestHandler } from './rest.ts';
 import { defaultSeed, type DmSeed, type GuildSeed, type UserSeed } from './seed.ts';
 import { snowflakeGenerator } from './snowflake.ts';
 import { World, type ChannelRecord, type GuildRecord, type Json, type MessageRecord, type UserRecord } from './state.ts';
+import { VoiceStates, type VoiceServerLink } from './voice.ts';
 
 export { DiscordErrors, invalidFormBody, type DiscordError } from './errors.ts';
 export { Intent, Op } from './gateway.ts';
@@ -37,6 +38,7 @@ export type { InteractionHandle, SendInteractionInput, SendMessageInput, FileInp
 export type { FailureSpec, RateLimitFailure, ErrorFailure, RouteMatcher, BucketConfig } from './rate-limits.ts';
 export type { Records, RestRecord, MessageEvent, InteractionEvent, IdentifyRecord, ResumeRecord, DispatchRecord, ConnectionRecord, TypingRecord } from './recorder.ts';
 export type { Json, MessageRecord, ChannelRecord } from './state.ts';
+export type { VoiceServerLink, VoiceStateRecord } from './voice.ts';
 
 export interface FakeDiscordOptions {
   /** Bot token (without "Bot "). Default: a made-up token derived from the bot's id. */
@@ -110,6 +112,16 @@ export interface FakeDiscord {
   onGatewayOp(op: number, hook: (d: unknown, ctx: { sessionId: string | null; reply: (t: string, d: unknown) => void }) => void): void;
   sessions(): Array<{ id: string; shard: [number, number]; intents: number; seq: number; connected: boolean; invalid: boolean }>;
 
+  // ---- voice ----
+  /** Where the bot's gateway op 4 is pointed (tests/fakes/discord-voice attaches itself); null: op 4 gets no VOICE_SERVER_UPDATE. */
+  setVoiceServer(link: VoiceServerLink | null): void;
+  /** A user joins (or moves to) a voice channel: VOICE_STATE_UPDATE to sessions with GUILD_VOICE_STATES. */
+  joinVoice(userRef: string, channelRef: string): void;
+  /** A user leaves voice in a guild (VOICE_STATE_UPDATE with channel_id null). */
+  leaveVoice(userRef: string, guildRef?: string): void;
+  /** Who is in voice in a guild: user id -> channel id. */
+  voiceStates(guildRef?: string): Map<string, string>;
+
   // ---- REST levers ----
   /** The next `spec.times` (default 1) requests matching `route` fail: 429 if spec has retryAfterSec, else the given Discord error. */
   failNext(route: RouteMatcher, spec: FailureSpec): void;
@@ -157,6 +169,8 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
   const routes = [...appRoutes(ctx, { gateway: () => `ws://127.0.0.1:${port}`, shards: opts.shards ?? 1 }), ...channelRoutes(ctx), ...interactionRoutes(ctx)];
   const handleRest = createRestHandler(ctx, routes);
   const actions = new UserActions(ctx);
+  const voice = new VoiceStates(world, gateway);
+  gateway.onOp(Op.VoiceStateUpdate, (d, { sessionId }) => voice.onBotOp4(d, sessionId));
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -230,6 +244,15 @@ export async function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<F
     },
     onGatewayOp: (op, hook) => gateway.onOp(op, hook),
     sessions: () => gateway.sessionInfo(),
+
+    setVoiceServer: (link) => voice.setServer(link),
+    joinVoice: (userRef, channelRef) => {
+      const ch = world.requireChannel(channelRef);
+      if (!ch.guild_id) throw new Error(`fake discord: ${channelRef} is not a guild channel`);
+      voice.join(ch.guild_id, world.requireUser(userRef).id, ch.id);
+    },
+    leaveVoice: (userRef, guildRef) => voice.leave(guildOrThrow(guildRef).id, world.requireUser(userRef).id),
+    voiceStates: (guildRef) => new Map([...world.guildVoiceStates(guildOrThrow(guildRef).id)].map(([uid, v]) => [uid, v.channelId])),
 
     failNext: (route, spec) => limiter.failNext(route, spec),
     setRateLimit: (config) => {

@@ -54,6 +54,15 @@ export type ChannelRecord = Json & { id: string; type: number; guild_id?: string
 /** A message object as the REST API returns it (no guild_id/member: the gateway adds those). */
 export type MessageRecord = Json & { id: string; channel_id: string; author: Json; content: string };
 
+/** One user in a voice channel (tests/fakes/discord/voice.ts keeps these). */
+export interface VoiceStateRecord {
+  userId: string;
+  channelId: string;
+  sessionId: string;
+  selfMute: boolean;
+  selfDeaf: boolean;
+}
+
 export interface CommandRecord {
   guildId: string | null;
   command: Json & { id: string; name: string; type: number };
@@ -70,6 +79,8 @@ export class World {
   /** Messages per channel, in creation order. */
   readonly messages = new Map<string, Map<string, MessageRecord>>();
   readonly commands: CommandRecord[] = [];
+  /** Who is in which voice channel, per guild (tests/fakes/discord/voice.ts keeps it). */
+  readonly voiceStates = new Map<string, Map<string, VoiceStateRecord>>();
 
   constructor(seed: WorldSeed, ids: SnowflakeGenerator) {
     this.ids = ids;
@@ -236,14 +247,19 @@ export class World {
     const g = this.guilds.get(guildId);
     if (!g) throw new Error(`fake discord: no guild ${guildId}`);
     const channels = [...this.channels.values()].filter((c) => c.guild_id === g.id);
-    const memberIds = allMembers ? [...g.members.keys()] : [this.botUserId];
+    const voice = [...this.guildVoiceStates(g.id).values()];
+    const memberIds = allMembers ? [...g.members.keys()] : [...new Set([this.botUserId, ...voice.map((v) => v.userId)])];
     return {
       ...this.guildObject(g),
       joined_at: g.joined_at,
       large: false,
       unavailable: false,
       member_count: g.members.size,
-      voice_states: [],
+      // In GUILD_CREATE voice states come without guild_id (and member).
+      voice_states: voice.map((v) => {
+        const { guild_id: _g, member: _m, ...rest } = this.voiceStateObject(g.id, v);
+        return rest;
+      }),
       members: memberIds.map((uid) => this.memberObject(g.id, uid)).filter(Boolean),
       // In GUILD_CREATE channels and threads come without guild_id.
       channels: channels.filter((c) => !THREADS.has(c.type)).map(({ guild_id: _g, ...rest }) => rest),
@@ -253,6 +269,31 @@ export class World {
       guild_scheduled_events: [],
       soundboard_sounds: [],
       embedded_activities: [],
+    };
+  }
+
+  guildVoiceStates(guildId: string): Map<string, VoiceStateRecord> {
+    let m = this.voiceStates.get(guildId);
+    if (!m) this.voiceStates.set(guildId, (m = new Map()));
+    return m;
+  }
+
+  /** A voice state object as VOICE_STATE_UPDATE carries it. @see https://discord.com/developers/docs/resources/voice#voice-state-object */
+  voiceStateObject(guildId: string, v: VoiceStateRecord): Json {
+    const member = this.memberObject(guildId, v.userId);
+    return {
+      guild_id: guildId,
+      channel_id: v.channelId,
+      user_id: v.userId,
+      ...(member ? { member } : {}),
+      session_id: v.sessionId,
+      deaf: false,
+      mute: false,
+      self_deaf: v.selfDeaf,
+      self_mute: v.selfMute,
+      self_video: false,
+      suppress: false,
+      request_to_speak_timestamp: null,
     };
   }
 

@@ -1,0 +1,207 @@
+// 13. Voice end to end: a user says "Helix, what time is it?" in a Discord voice channel (the fake voice server,
+// real Opus over UDP, real espeak-ng speech) → the bot (in-process, @discordjs/voice) transcribes it with the
+// local engine (pocketsphinx, phrase list) → the brain (in-process, the instant model) → the reply spoken with
+// espeak-ng → its first audio packet at the fake voice server. The total, and what is left after the engines
+// (speech-to-text, the model, text-to-speech of the first sentence) and the configured end-of-turn silence:
+// the pipeline's own overhead (decode, VAD, endpointing, packet-gap detection, queues, brain, delivery, player).
+import { pino } from 'pino';
+import { startDiscordBot, type RunningDiscordBot } from '../bots/discord/discord-bot.ts';
+import type { SpokenReply, VoiceConversation } from '../bots/discord/voice/voice-conversation.ts';
+import { HelixConfig } from '../config/index.ts';
+import { createLogger } from '../mesh/index.ts';
+import type { Transcript, Utterance } from '../voice/index.ts';
+import { startFakeDiscord, type FakeDiscord } from '../tests/fakes/discord/index.ts';
+import { encodeOpus, frameRms, speechPcm, startFakeVoice, trustInProcess, type FakeVoice } from '../tests/fakes/discord-voice/index.ts';
+import type { BenchOptions } from './args.ts';
+import { track } from './cleanup.ts';
+import { startHelixPipe, type HelixPipe } from './helix-pipe.ts';
+import { say } from './progress.ts';
+import { REDIS_URL, dropPrefix } from './redis-keys.ts';
+import { check, info, type Metric } from './report.ts';
+import { percentile, summarize } from './stats.ts';
+
+const SAMPLES = 20;
+const QUICK_SAMPLES = 8;
+const WARMUP = 2;
+const PHRASE = 'Helix, what time is it?';
+const SAMPLE_TIMEOUT_MS = 60_000;
+/** Frames louder than this (RMS 0..1) are speech: the last one marks the end of speech. */
+const VOICED_RMS = 0.01;
+
+interface Sample {
+  totalMs: number;
+  sttMs: number;
+  modelMs: number;
+  ttsMs: number;
+  silenceMs: number;
+  overheadMs: number;
+  /** Where the overhead went (ms): see the notes. */
+  parts: { vadEnd: number; endpoint: number; toQueue: number; brainAndDelivery: number; player: number };
+}
+
+const PARTS = {
+  vadEnd: 'VAD end of speech − sent end of speech',
+  endpoint: 'utterance event − VAD end − silenceMs',
+  toQueue: 'turn queued − utterance − STT',
+  brainAndDelivery: 'first frame to the player − turn queued − model − TTS',
+  player: 'first packet at the server − first frame to the player',
+} as const;
+
+export async function benchVoiceE2e(opts: BenchOptions): Promise<{ metrics: Metric[]; notes: string[] }> {
+  const samples = opts.turns < 1_000 ? QUICK_SAMPLES : SAMPLES;
+  const helix = await startHelixPipe({ logLevel: opts.brainLog });
+  let fake: FakeDiscord | undefined;
+  let voice: FakeVoice | undefined;
+  let bot: RunningDiscordBot | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      untrack();
+      await bot?.close();
+      await voice?.close();
+      await fake?.close();
+      await helix.close();
+      await dropPrefix(helix.prefix);
+    })();
+    return closing;
+  };
+  const untrack = track(close);
+  try {
+    fake = await startFakeDiscord();
+    voice = await startFakeVoice({ discord: fake });
+    trustInProcess(voice.cert);
+    const config = HelixConfig.parse({
+      log: { level: opts.brainLog },
+      redis: { url: REDIS_URL, prefix: helix.prefix },
+      discord: { token: fake.token, apiUrl: fake.apiUrl, port: 0, voice: { enabled: true } },
+      voice: { stt: { phrases: ['helix what time is it', 'tell me a joke'] } },
+    });
+    const log = createLogger('discord', opts.brainLog, pino.destination({ dest: '/dev/null', sync: true }));
+    bot = await startDiscordBot({
+      config, redisUrl: REDIS_URL, log, serveHttp: false, readyTimeoutMs: 10_000,
+      clientOptions: { ws: { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) } },
+    });
+    const guildId = fake.guild().id;
+    fake.joinVoice('alice', 'Lounge');
+    const aliceId = fake.user('alice').id;
+    await until(() => bot!.client.guilds.cache.get(guildId)?.voiceStates.cache.get(aliceId)?.channelId !== undefined, 10_000, 'alice in the voice channel');
+    const join = await fake.sendInteraction({ type: 2, commandName: 'join', user: 'alice', channelId: 'general' }).waitFor('edit-original', 20_000);
+    if (!String((join.body as { content?: unknown }).content).startsWith("I'm here")) throw new Error(`voice-e2e: /join failed: ${JSON.stringify(join.body)}`);
+    await until(() => bot!.voiceConversations?.conversation(guildId)?.pipeline !== undefined, 10_000, 'the voice conversation');
+    const conv = bot.voiceConversations!.conversation(guildId)!;
+
+    const pcm = await speechPcm(PHRASE);
+    const frames = encodeOpus(pcm);
+    const rms = frameRms(pcm);
+    let lastVoiced = rms.length - 1;
+    while (lastVoiced > 0 && rms[lastVoiced]! <= VOICED_RMS) lastVoiced--;
+    const silenceMs = config.voice.endpointing.silenceMs;
+
+    const measured: Sample[] = [];
+    for (let i = 0; i < WARMUP + samples; i++) {
+      say(`voice-e2e: ${i < WARMUP ? 'warmup' : 'sample'} ${i < WARMUP ? i + 1 : i - WARMUP + 1}/${i < WARMUP ? WARMUP : samples}`);
+      const s = await oneExchange(voice, conv, aliceId, frames, lastVoiced, silenceMs, helix);
+      if (i >= WARMUP) measured.push(s);
+    }
+    const total = summarize(measured.map((s) => s.totalMs));
+    const overhead = summarize(measured.map((s) => s.overheadMs));
+    const stt = summarize(measured.map((s) => s.sttMs));
+    const tts = summarize(measured.map((s) => s.ttsMs));
+    const model = summarize(measured.map((s) => s.modelMs));
+    const p95 = percentile95;
+    const vadOverhead = measured.map((s) => s.overheadMs - s.parts.vadEnd);
+    const brainTurnMs = (await helix.stageMeansMs()).turn ?? Number.NaN;
+    return {
+      metrics: [
+        info('voice_e2e_total_p50_ms', 'end of speech → first reply audio packet, p50 (local engines, instant model)', Math.round(total.p50), 'ms'),
+        info('voice_e2e_total_p95_ms', 'end of speech → first reply audio packet, p95', Math.round(p95(measured.map((s) => s.totalMs))), 'ms'),
+        info('voice_e2e_overhead_p50_ms', "pipeline's own overhead p50 (total − STT − model − first-sentence TTS − end-of-turn silence)", Math.round(overhead.p50), 'ms'),
+        check('voice_e2e_overhead_p95_ms', "pipeline's own overhead p95", Math.round(p95(measured.map((s) => s.overheadMs))), 'ms', '<=', 60),
+        info('voice_e2e_overhead_vad_p50_ms', "the same from the VAD's end of speech (the last frame the pipeline's VAD calls speech), p50", Math.round(summarize(vadOverhead).p50), 'ms'),
+        info('voice_e2e_overhead_vad_p95_ms', "the same from the VAD's end of speech, p95", Math.round(p95(vadOverhead)), 'ms'),
+        info('voice_e2e_stt_p50_ms', 'speech-to-text (pocketsphinx, phrase grammar) p50', Math.round(stt.p50), 'ms'),
+        info('voice_e2e_tts_first_p50_ms', 'text-to-speech of the first sentence (espeak-ng) p50', Math.round(tts.p50), 'ms'),
+        info('voice_e2e_model_ms', "model time (the brain's generate stage mean, instant model)", Math.round(model.p50 * 10) / 10, 'ms'),
+        info('voice_e2e_silence_ms', 'configured end-of-turn silence (voice.endpointing.silenceMs)', silenceMs, 'ms'),
+        info('voice_e2e_samples', 'measured exchanges', measured.length),
+      ],
+      notes: [
+        `sequential exchanges, ${WARMUP} warmup + ${measured.length} measured; each: alice says "${PHRASE}" (espeak-ng, ${frames.length} Opus frames at real-time pace over the fake voice server's UDP), Helix answers "Got it!" (instant model), the next starts after the reply finished playing`,
+        'end of speech = when the last frame louder than RMS 0.01 was sent; first reply audio = its arrival at the fake voice server (decrypted); both wall clock in this process',
+        'engines: speech-to-text time as the pipeline measured it (transcript.sttMs); model time = the brain\'s generate stage mean (instant model); text-to-speech = from the first sentence\'s synthesis start to its first Opus frame',
+        `overhead = total − STT − model − TTS − ${silenceMs} ms silence: includes the packet-gap detection (Discord stops sending when a user is quiet: the pipeline notices after voice's packetGapMs and a 50 ms timer tick), two queue hops, the brain's turn, the delivery job, and @discordjs/voice's 20 ms player tick`,
+        `overhead runs (ms): ${measured.map((s) => Math.round(s.overheadMs)).join(' ')}`,
+        `where it went, p50 (ms): ${Object.entries(PARTS).map(([k, what]) => `${what} ${Math.round(summarize(measured.map((s) => s.parts[k as keyof typeof PARTS])).p50)}`).join('; ')}`,
+        `the brain's own turn (receipt → reply enqueued, helix_turn_seconds mean): ${brainTurnMs.toFixed(1)} ms; it is inside "first frame to the player − turn queued"`,
+        `p95 of ${measured.length} samples is close to the maximum; machine load moves every figure (engines run as child processes)`,
+      ],
+    };
+  } finally {
+    await close();
+  }
+}
+
+async function oneExchange(voice: FakeVoice, conv: VoiceConversation, userId: string, frames: Buffer[], lastVoiced: number, silenceMs: number, helix: HelixPipe): Promise<Sample> {
+  const playedBefore = voice.played().length;
+  let speechEndAt = 0;
+  let transcript: Transcript | undefined;
+  let spoken: SpokenReply | undefined;
+  let utterance: { at: number; endedAt: number } | undefined;
+  let turnAt = 0;
+  let frameAt = 0;
+  const onTurn = (_t: unknown, tr: Transcript) => {
+    transcript = tr;
+    turnAt = Date.now();
+  };
+  const onSpoken = (s: SpokenReply) => (spoken = s);
+  const onAudio = (_id: string, at: number) => (frameAt ||= at);
+  const onUtterance = (u: Utterance) => (utterance ??= { at: Date.now(), endedAt: u.endedAt });
+  conv.on('turn', onTurn);
+  conv.on('spoken', onSpoken);
+  conv.on('reply-audio', onAudio);
+  conv.pipeline!.on('utterance', onUtterance);
+  try {
+    let i = 0;
+    await voice.speak(userId, frames, {
+      until: () => {
+        // Called just before packet i is sent: packet `lastVoiced` carries the end of speech.
+        if (i++ === lastVoiced) speechEndAt = Date.now();
+        return false;
+      },
+    });
+    await until(() => spoken !== undefined, SAMPLE_TIMEOUT_MS, 'the reply played');
+  } finally {
+    conv.off('turn', onTurn);
+    conv.off('spoken', onSpoken);
+    conv.off('reply-audio', onAudio);
+    conv.pipeline!.off('utterance', onUtterance);
+  }
+  const first = voice.played().slice(playedBefore).find((p) => !p.silence);
+  if (!first || !transcript || !spoken || spoken.outcome !== 'spoken') throw new Error(`voice-e2e: exchange incomplete (transcript ${transcript?.text ?? 'none'}, reply ${spoken?.outcome ?? 'none'})`);
+  const stages = await helix.stageMeansMs();
+  const modelMs = stages.generate ?? 0;
+  const totalMs = first.at - speechEndAt;
+  const sttMs = transcript.sttMs;
+  const ttsMs = spoken.firstSentenceTtsMs ?? 0;
+  const u = utterance ?? { at: turnAt, endedAt: speechEndAt };
+  const parts = {
+    vadEnd: u.endedAt - speechEndAt,
+    endpoint: u.at - u.endedAt - silenceMs,
+    toQueue: turnAt - u.at - sttMs,
+    brainAndDelivery: frameAt - turnAt - modelMs - ttsMs,
+    player: first.at - frameAt,
+  };
+  return { totalMs, sttMs, modelMs, ttsMs, silenceMs, overheadMs: totalMs - sttMs - modelMs - ttsMs - silenceMs, parts };
+}
+
+function percentile95(xs: number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 95);
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`voice-e2e: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
