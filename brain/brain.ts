@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { HelixConfig, Persona } from '../config/index.ts';
 import {
   DEAD_LETTER_QUEUE, DeadLetters, INBOUND_QUEUE, MEMORY_CONSOLIDATION_QUEUE, Platform, createProcessMetrics, createRedis, healthRoutes, logOutages, listen,
-  type Logger, type ProcessMetrics, type RunningServer,
+  type Logger, type ProcessMetrics, type RunningServer, withDeadline,
 } from '../mesh/index.ts';
 import { openIdentity } from '../identity/index.ts';
 import { ConversationLog, openStore, type Store } from '../store/index.ts';
@@ -177,15 +177,6 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
 /** Longest one shutdown step may take before it is forced. */
 const CLOSE_STEP_MS = 5_000;
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not close within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Opens the store the config names (PGlite files by default, PostgreSQL with store.databaseUrl). */
 export function openConfiguredStore(config: HelixConfig, log: Logger): Promise<Store> {

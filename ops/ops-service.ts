@@ -4,7 +4,7 @@ import type { HelixConfig } from '../config/index.ts';
 import {
   DeadLetters, OPS_ACTIONS_QUEUE, OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAction, OpsAlertBatch, OpsTimer, createProcessMetrics, createRedis,
   healthRoutes, listen, logOutages, outboundQueue, redisReady, startConsumer, traceLogger,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
 } from '../mesh/index.ts';
 import type { Store } from '../store/index.ts';
 import { ActionHandler } from './actions/action-handler.ts';
@@ -80,20 +80,13 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+      const steps: CloseStep[] = [
         ['http', () => server?.close()],
-        ['consumers', () => Promise.all(consumers.map((c) => c.close()))],
+        ['consumers', () => Promise.all(consumers.map((c) => c.close())), () => Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)))],
         ['queues', () => Promise.all([alertsIn.close(), outbound.close(), timers.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
       ];
-      for (const [name, step] of steps) {
-        try {
-          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-          if (name === 'consumers') await Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)));
-        }
-      }
+      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
       for (const r of [producer, worker]) r.disconnect();
       log.info('ops stopped');
     })();
@@ -143,7 +136,3 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   }
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

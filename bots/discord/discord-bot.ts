@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
   DeadLetters, INBOUND_QUEUE, OPS_ACTIONS_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type ProcessMetrics, type RunningServer,
+  type Logger, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
 } from '../../mesh/index.ts';
 import { registerCommands } from './commands.ts';
 import { startDiscordDelivery } from './deliver.ts';
@@ -110,9 +110,9 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const steps: Array<[string, () => Promise<unknown> | void]> = [
+      const steps: CloseStep[] = [
         ['intake', () => { messages.stop(); interactions.stop(); return voiceConversations?.close(); }],
-        ['delivery', () => delivery?.close()],
+        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
         ['typing', () => typing.close()],
         ['voice', () => voice?.close()],
         ['gateway', () => client.destroy()],
@@ -120,14 +120,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
         ['queues', () => Promise.all([inbound.close(), opsActions.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
       ];
-      for (const [name, step] of steps) {
-        try {
-          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-          if (name === 'delivery' && delivery) await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
-        }
-      }
+      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
       for (const r of [producer, worker]) r.disconnect();
       log.info('discord bot stopped');
     })();
@@ -185,7 +178,3 @@ export function configFailure(err: unknown): string | undefined {
   return undefined;
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

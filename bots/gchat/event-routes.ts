@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { inboundJobOptions, jobIdFor, monotonicNow, newTraceparent, traceLogger, type Logger } from '../../mesh/index.ts';
+import { inboundJobOptions, jobIdFor, monotonicNow, newTraceparent, traceLogger, type Logger, withDeadline } from '../../mesh/index.ts';
 import type { GChatMetrics } from './gchat-metrics.ts';
 import type { InlineReplies } from './inline-replies.ts';
 import { EVENT_MAX_BYTES, QUEUE_DEADLINE_MS } from './limits.ts';
@@ -113,7 +113,3 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
   return app;
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
   DeadLetters, DeliveryLedger, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, type CloseStep,
 } from '../../mesh/index.ts';
 import { createChatClient, serviceAccountOf } from './chat-client.ts';
 import { startGChatDelivery } from './deliver.ts';
@@ -60,21 +60,14 @@ export async function startGChatBot(opts: GChatBotOptions): Promise<RunningGChat
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+      const steps: CloseStep[] = [
         ['http', () => server?.close()],
         ['inline', () => inline?.close()],
-        ['delivery', () => delivery?.close()],
+        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
         ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker, sub].map((r) => r.quit().catch(() => r.disconnect())))],
       ];
-      for (const [name, step] of steps) {
-        try {
-          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-          if (name === 'delivery' && delivery) await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
-        }
-      }
+      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
       for (const r of [producer, worker, sub]) r.disconnect();
       log.info('gchat bot stopped');
     })();
@@ -102,7 +95,3 @@ export async function startGChatBot(opts: GChatBotOptions): Promise<RunningGChat
   }
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { HelixConfig } from '../../config/index.ts';
 import {
   Counter, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, inboundJobOptions, jobIdFor, listen, logOutages, monotonicNow,
-  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer,
+  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
 } from '../../mesh/index.ts';
 import { startSlackDelivery } from './deliver.ts';
 import { DeliveryLedger } from '../../mesh/index.ts';
@@ -148,21 +148,14 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
   const close = () => {
     closing ??= (async () => {
       open = false;
-      const steps: Array<[string, () => Promise<unknown> | void]> = [
+      const steps: CloseStep[] = [
         ['http', () => (started ? app.stop() : undefined)],
         ['health', () => healthServer?.close()],
-        ['delivery', () => delivery.close()],
+        ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
         ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
       ];
-      for (const [name, step] of steps) {
-        try {
-          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-          if (name === 'delivery') await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
-        }
-      }
+      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
       for (const r of [producer, worker]) r.disconnect();
       log.info('slack bot stopped');
     })();
@@ -235,7 +228,3 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
-import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, redisReady, listen, type Logger, type ProcessMetrics } from '../../mesh/index.ts';
+import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, redisReady, listen, type Logger, type ProcessMetrics, runCloseSteps, type CloseStep } from '../../mesh/index.ts';
 import { startWebDelivery } from './deliver.ts';
 import { LiveHub } from './live-hub.ts';
 import { consoleRoutes } from './server.ts';
@@ -68,21 +68,14 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
     metrics,
     close() {
       closing ??= (async () => {
-        const steps: Array<[string, () => Promise<unknown>]> = [
+        const steps: CloseStep[] = [
           ['http', () => server.close()],
-          ['delivery', () => delivery.close()],
+          ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
           ['live', () => hub.close()],
           ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
           ['redis', () => Promise.all([producer, worker, subscriber].map((r) => r.quit().catch(() => r.disconnect())))],
         ];
-        for (const [name, step] of steps) {
-          try {
-            await withDeadline(step(), outage.down ? 1_000 : 5_000, name);
-          } catch (err) {
-            log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-            if (name === 'delivery') await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
-          }
-        }
+        await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
         for (const r of [producer, worker, subscriber]) r.disconnect();
         log.info('web console stopped');
       })();
@@ -91,7 +84,3 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
   };
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not close within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

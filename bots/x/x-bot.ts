@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
   CursorStore, DeadLetters, DeliveryLedger, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, type CloseStep,
 } from '../../mesh/index.ts';
 import { startXDelivery } from './deliver.ts';
 import { pollDms } from './dm-poller.ts';
@@ -72,21 +72,14 @@ export async function startXBot(opts: XBotOptions): Promise<RunningXBot> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+      const steps: CloseStep[] = [
         ['polls', () => Promise.all(loops.map((l) => l.stop()))],
         ['http', () => server?.close()],
-        ['delivery', () => delivery?.close()],
+        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
         ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
       ];
-      for (const [name, step] of steps) {
-        try {
-          await withDeadline(Promise.resolve(step()), outage.down ? 1_000 : 5_000, name);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, step: name }, 'shutdown step did not finish cleanly');
-          if (name === 'delivery' && delivery) await withDeadline(delivery.worker.close(true), 1_000, 'delivery (forced)').catch(() => undefined);
-        }
-      }
+      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
       for (const r of [producer, worker]) r.disconnect();
       client.close();
       log.info('x bot stopped');
@@ -133,7 +126,3 @@ export async function startXBot(opts: XBotOptions): Promise<RunningXBot> {
   }
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
