@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,14 +9,17 @@ import { Kysely, PGliteDialect } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
 import { PGLITE_SETTINGS } from './pglite-settings.ts';
 import type { Database } from './schema.ts';
+import { pgliteTemplate } from './pglite-template.ts';
 import { makeStore, migrate, type Store } from './store.ts';
 
 /** Opens (and migrates) an embedded PGlite database: files under `dataDir`, or in memory with `memory://`. */
 export async function openPgliteStore(dataDir: string, log?: Logger): Promise<Store> {
   let pglite: PGlite;
   try {
-    if (!dataDir.startsWith('memory://')) await createClusterOnce(dataDir, log);
-    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS, extensions: { vector } });
+    const template = await pgliteTemplate(log);
+    if (!dataDir.startsWith('memory://')) await createClusterOnce(dataDir, template, log);
+    const fromTemplate = dataDir.startsWith('memory://') && template ? { loadDataDir: new Blob([readFileSync(template)]) } : {};
+    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS, extensions: { vector }, ...fromTemplate });
   } catch (err) {
     throw new HelixError('store_unavailable', `Cannot open the embedded database at ${dataDir}: ${(err as Error).message}. Is another Helix brain using it? Only one process may open a PGlite directory; use PostgreSQL (store.databaseUrl) to run several brains.`, { cause: err });
   }
@@ -34,10 +37,10 @@ export async function openPgliteStore(dataDir: string, log?: Logger): Promise<St
 const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
 
 /** A fresh directory is initialised in a short-lived child process (see pglite-init.ts for why). */
-async function createClusterOnce(dataDir: string, log: Logger | undefined): Promise<void> {
+async function createClusterOnce(dataDir: string, template: string | undefined, log: Logger | undefined): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
   mkdirSync(dataDir, { recursive: true });
   const started = Date.now();
-  await promisify(execFile)(process.execPath, [INIT_SCRIPT, dataDir], { timeout: 120_000 });
+  await promisify(execFile)(process.execPath, [INIT_SCRIPT, dataDir, ...(template ? ['--from', template] : [])], { timeout: 120_000 });
   log?.info({ data_dir: dataDir, ms: Date.now() - started }, 'embedded database created and migrated');
 }
