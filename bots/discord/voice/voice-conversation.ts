@@ -147,7 +147,9 @@ export class VoiceConversation extends EventEmitter<VoiceConversationEvents> {
     p.on('transcript', (t) => void this.#transcript(t));
     p.on('transcript-dropped', (d) => {
       this.#opts.metrics.turns.inc({ outcome: 'dropped' });
-      this.#opts.log.debug({ guild_id: this.guildId, user_id: d.userId, reason: d.reason, stt_ms: d.sttMs }, 'voice: utterance without a transcript');
+      // Silence and known hallucinations are expected; an engine that timed out, failed or fell behind is not.
+      const level = d.reason === 'empty' || d.reason === 'hallucination' || d.reason === 'aborted' ? 'debug' : 'warn';
+      this.#opts.log[level]({ guild_id: this.guildId, user_id: d.userId, reason: d.reason, stt_ms: d.sttMs }, 'voice: utterance without a transcript');
     });
     p.on('barge-in', (b) => this.#bargeIn(b));
     const early = this.#early ?? [];

@@ -85,7 +85,7 @@ export async function startVoiceBrainMesh(opts: VoiceBrainMeshOptions = {}): Pro
       discord: { token: fake.token, apiUrl: fake.apiUrl, port: 0, voice: { enabled: true, leaveWhenEmptyMs: 30_000, joinTimeoutMs: 15_000 } },
       voice: { stt: { phrases: TEST_PHRASES }, ...opts.voice } as DeepPartial<HelixConfig['voice']>,
     });
-    const captured = capturingLog('discord');
+    const captured = capturingLog('discord', 'debug');
     const bot = await startDiscordBot({ config, redisUrl: REDIS_URL, log: captured.log, clientOptions: NO_IDENTIFY_WAIT, readyTimeoutMs: 10_000 });
     cleanups.push(() => bot.close());
     const inbound = opts.collectInbound ?? true ? new QueueCollector(INBOUND_QUEUE, InboundTurn, prefix) : undefined;

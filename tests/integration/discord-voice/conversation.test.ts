@@ -25,11 +25,17 @@ afterAll(async () => {
 /** Lines the bot logged with this message. */
 const logged = (msg: string) => mesh.log.lines.filter((l) => l.msg === msg);
 
+/** On a missing turn, what the bot's voice path said (debug included): the only trace of a flake on a loaded CI. */
+function dumpVoiceLog(err: unknown): never {
+  console.log(JSON.stringify(mesh.inbound!.data.map((t) => [t.author.displayName, t.text])), JSON.stringify(mesh.log.lines.filter((l) => String(l.msg).includes('voice') || Number(l.level) >= 40).slice(-40)));
+  throw err;
+}
+
 describe('discord voice: a call as a conversation', () => {
   test('GIVEN alice says "Helix, what time is it?" THEN one voice turn (her id and display name, the voice channel) reaches inbound; its reply is spoken once and echoed in the chat, and a retried reply job is not spoken again', async () => {
     const { fake, loungeId, guildId } = mesh;
     await mesh.say('alice', 'Helix, what time is it?');
-    const [turn] = await mesh.inbound!.waitFor(1, 30_000);
+    const [turn] = await mesh.inbound!.waitFor(1, 30_000).catch(dumpVoiceLog);
     expect(turn).toMatchObject({
       platform: 'discord',
       modality: 'voice',
@@ -76,10 +82,7 @@ describe('discord voice: a call as a conversation', () => {
     const frames = await speechFrames('Good morning, Helix.', { voice: 'en+m3', wpm: 150 });
     await mesh.sendFrames('bob', frames, { inject: (i) => (i % 10 === 3 ? ['bad-opus', 'unknown-ssrc'] : i === 20 ? ['bad-tag'] : []) });
     await mesh.say('alice', 'Tell me a joke.');
-    await mesh.inbound!.waitFor(before + 2, 30_000).catch((err: unknown) => {
-      console.log(JSON.stringify(mesh.inbound!.data.slice(before).map((t) => [t.author.displayName, t.text])), JSON.stringify(mesh.log.lines.filter((l) => String(l.msg).includes('voice') || Number(l.level) >= 40).slice(-30)));
-      throw err;
-    });
+    await mesh.inbound!.waitFor(before + 2, 30_000).catch(dumpVoiceLog);
     const turns = mesh.inbound!.data.slice(before);
     expect(turns.map((t) => [t.author.displayName, t.text])).toEqual([
       ['Bob', 'good morning helix'],
