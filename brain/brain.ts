@@ -14,6 +14,7 @@ import type { LlmProvider } from './llm/provider.ts';
 import { ReplySender } from './reply-sender.ts';
 import { buildPrompt } from './turn/stages/build-prompt.ts';
 import { appraise } from './turn/stages/appraise.ts';
+import { selectAppraiser } from './appraise/appraiser.ts';
 import { generate } from './turn/stages/generate.ts';
 import { identityCommands } from './turn/stages/identity-commands.ts';
 import { recordEmotion } from './turn/stages/record-emotion.ts';
@@ -98,7 +99,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     loadHistory(conversationLog, config.brain.historyMessages),
     identityCommands(identity, { codeTtlMs: linkCodeTtlMs, platforms: Platform.options, commands: brainMetrics.identityCommands }),
     memoryCommands(memory, accountsOf),
-    appraise(identity),
+    appraise(identity, selectAppraiser(config.identity, opts.provider, brainMetrics.appraisals, log)),
     recallMemories(memory, accountsOf),
     buildPrompt(opts.persona),
     generate(opts.provider, { maxTokens: config.llm.maxTokens, temperature: config.llm.temperature, firstTokenSeconds: brainMetrics.firstTokenSeconds, modelSeconds: brainMetrics.modelSeconds }),

@@ -252,6 +252,14 @@ const IdentitySection = z.object({
   moodHalfLifeMinutes: z.number().min(1).max(100_000).default(180),
   /** Half-life, in days, of a relationship's warmth, trust and familiarity without contact. @defaultValue `21` */
   relationshipHalfLifeDays: z.number().min(0.01).max(3_650).default(21),
+  /**
+   * What appraises each message's tone: `offline` (VADER, no model call) or `model` (one short extra call to the
+   * configured language model per turn; falls back to VADER on a timeout or an unusable answer, and is `offline`
+   * in no-model mode). @defaultValue `'offline'`
+   */
+  appraiser: z.enum(['offline', 'model']).default('offline'),
+  /** Longest wait for the model's appraisal before VADER answers for that turn, in ms. @defaultValue `1500` */
+  appraiserTimeoutMs: z.number().int().min(100).max(30_000).default(1_500),
 });
 
 /** The whole configuration. Defaults live here and nowhere else. */

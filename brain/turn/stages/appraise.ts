@@ -1,22 +1,22 @@
 import { accountKey, describeMood, describeRelationship, moveMood, type Appraisal, type Identity, type PersonId } from '../../../identity/index.ts';
-import { appraiseText } from '../../appraise/appraise-text.ts';
+import { offlineAppraiser, type Appraiser } from '../../appraise/appraiser.ts';
 import type { TurnStage } from '../turn-context.ts';
 
 /** At most this many speakers of a group burst get a relationship line in the prompt. */
 const MAX_SPEAKER_LINES = 4;
 
 /**
- * Appraises each message of the burst (valence, arousal; offline VADER) and adds a short "how you feel"
+ * Appraises each message of the burst (valence, arousal; VADER offline by default, or the model) and adds a short "how you feel"
  * block to the prompt: Helix's mood and its relationship with each speaker, as they will be once this burst
  * is taken in. Nothing is written here (see record-emotion), so a retried turn counts each message once.
  */
-export function appraise(identity: Identity): TurnStage {
+export function appraise(identity: Identity, appraiser: Appraiser = offlineAppraiser()): TurnStage {
   return {
     name: 'appraise',
     async run(ctx) {
       // A command's answer is fixed and a retried turn was already taken in: nothing to feel.
       if (ctx.directReply !== undefined || ctx.recordedReply !== undefined) return;
-      ctx.appraisals = ctx.turns.map((t) => appraiseText(t.text));
+      ctx.appraisals = await appraiser.appraise(ctx.turns.map((t) => t.text), ctx.signal);
       let mood = identity.mood.current(ctx.now);
       for (const a of ctx.appraisals) mood = moveMood(mood, a);
       const lines = [`Your mood: ${describeMood(mood)}.`];
