@@ -15,6 +15,8 @@ import { ReplySender } from './reply-sender.ts';
 import { buildPrompt } from './turn/stages/build-prompt.ts';
 import { appraise } from './turn/stages/appraise.ts';
 import { selectAppraiser } from './appraise/appraiser.ts';
+import { OpsHealthClient } from './health/ops-health-client.ts';
+import { platformHealth } from './turn/stages/platform-health.ts';
 import { generate } from './turn/stages/generate.ts';
 import { identityCommands } from './turn/stages/identity-commands.ts';
 import { recordEmotion } from './turn/stages/record-emotion.ts';
@@ -93,12 +95,15 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     summarySentences: config.memory.consolidation.summarySentences,
     concurrency: config.memory.consolidation.concurrency,
   });
+  // Made at the first "how are you doing?": most brains never need its listening connection.
+  let opsHealth: OpsHealthClient | undefined;
   const stages: TurnStage[] = [
     recordIncoming(conversationLog),
     resolvePerson(identity.people),
     loadHistory(conversationLog, config.brain.historyMessages),
     identityCommands(identity, { codeTtlMs: linkCodeTtlMs, platforms: Platform.options, commands: brainMetrics.identityCommands }),
     memoryCommands(memory, accountsOf),
+    platformHealth({ ask: (traceparent) => (opsHealth ??= new OpsHealthClient({ connection: redis, prefix, log, timeoutMs: config.brain.opsHealthTimeoutMs })).ask(traceparent), modelless: opts.provider.id === 'none' }),
     appraise(identity, selectAppraiser(config.identity, opts.provider, brainMetrics.appraisals, log)),
     recallMemories(memory, accountsOf),
     buildPrompt(opts.persona),
@@ -163,7 +168,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
           await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }
         await step('http', async () => http?.close());
-        await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), consolidationQueue.close(), deadLetters.close()]));
+        await step('queues', () => Promise.all([sender.close(), ...depthQueues.map((q) => q.close()), consolidationQueue.close(), deadLetters.close(), opsHealth?.close()]));
         if (!(await step('redis', () => redis.quit()))) redis.disconnect();
         await step('mood', () => identity.mood.flush());
         await step('store', () => opts.store.close());

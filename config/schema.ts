@@ -65,6 +65,8 @@ const BrainSection = z.object({
   historyMessages: z.number().int().min(0).max(200).default(12),
   /** Longest one turn may take (model included) before it is retried. @defaultValue `120000` */
   turnTimeoutMs: z.number().int().min(1_000).default(120_000),
+  /** Longest wait for the ops service's answer when someone asks how Helix is doing. @defaultValue `2000` */
+  opsHealthTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
   /** A job's lock lifetime; a crashed brain's turns are taken over after at most lockDurationMs + stalledIntervalMs. @defaultValue `30000` */
   lockDurationMs: z.number().int().min(500).default(30_000),
   /** How often workers look for jobs whose brain died. @defaultValue `30000` */

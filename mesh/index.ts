@@ -8,6 +8,7 @@ export {
 export { OPS_ACTIONS_QUEUE, OpsAction, OpsActionKind, OpsActor, MAX_SILENCE_SEC, type OpsActionInput } from './ops-action.ts';
 export { OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAlert, OpsAlertBatch, OpsTimer, type OpsAlertBatchInput } from './ops-alert.ts';
 export { DeadLetterEntry } from './dead-letter.ts';
+export { OPS_HEALTH_QUEUE, HealthRequest, HealthSnapshot, healthRequestJobOptions } from './ops-health.ts';
 export { MEMORY_CONSOLIDATION_QUEUE, MemoryConsolidationJob, memoryConsolidationJobOptions } from './memory-queues.ts';
 export { TurnJob } from './turn-job.ts';
 export { DeadLetters } from './dead-letters.ts';

@@ -16,6 +16,7 @@ import { IncidentStore } from './incidents/incident-store.ts';
 import { createOpsMetrics, type OpsMetrics } from './ops-metrics.ts';
 import type { Pager } from './paging/pager.ts';
 import { receiverRoutes } from './receivers/receiver-routes.ts';
+import { startOpsHealth } from './health/health-responder.ts';
 
 export interface OpsServiceOptions {
   config: HelixConfig;
@@ -106,6 +107,8 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
       }),
       startConsumer({ ...common, queue: OPS_ACTIONS_QUEUE, schema: OpsAction, concurrency: 4, handle: async (action) => ({ outcome: await actions.handle(action) }) }),
       startConsumer({ ...common, queue: OPS_TIMERS_QUEUE, schema: OpsTimer, concurrency: 4, handle: async (timer) => ({ outcome: await escalator.onTimer(timer) }) }),
+      // The brain's "how are you doing?": open incidents and queue depths.
+      startOpsHealth({ ...common, openIncidents: () => incidents.open(undefined, 1_000) }),
     );
     for (const c of consumers) c.worker.on('error', () => {});
     const app = new Hono();
