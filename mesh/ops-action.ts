@@ -3,12 +3,21 @@ import { ConversationRef, PlatformAccountId, PlatformEventId, Route } from './en
 import { Platform } from './platform.ts';
 import { Traceparent } from './trace.ts';
 
-/** Actions on-call takes from chat (buttons on an incident message, `/incident`, `/oncall`), for the ops service. */
+/** Actions taken in chat (buttons on an incident message, `/incident`, `/oncall`, `/slo`), for the ops service. */
 export const OPS_ACTIONS_QUEUE = 'ops-actions';
 
-/** What the person asked ops to do. `oncall` asks who is on call. */
-export const OpsActionKind = z.enum(['ack', 'resolve', 'silence', 'unsilence', 'escalate', 'note', 'oncall']);
+/**
+ * What the person asked ops to do. `oncall` asks who is on call; `slo` asks for the SLOs' error budgets.
+ * Both only read, so ops answers anyone; every other kind changes an incident and needs an on-call role.
+ */
+export const OpsActionKind = z.enum(['ack', 'resolve', 'silence', 'unsilence', 'escalate', 'note', 'oncall', 'slo']);
 export type OpsActionKind = z.infer<typeof OpsActionKind>;
+
+/** Kinds that only read (anyone may ask); the rest act on an incident (on-call only). */
+export const READ_ONLY_OPS_ACTIONS: ReadonlySet<OpsActionKind> = new Set<OpsActionKind>(['oncall', 'slo']);
+
+/** A service name as SLO spec files spell it (`/slo service:helix`): lowercase letters, digits, - or _. */
+export const SloServiceName = z.string().min(1).max(63).regex(/^[a-z][a-z0-9_-]*$/, 'must be a service name from an SLO spec: lowercase letters, digits, - or _');
 
 /** Longest silence one action may ask for (30 days). */
 export const MAX_SILENCE_SEC = 30 * 86_400;
@@ -36,6 +45,10 @@ export const OpsAction = z.object({
   incidentId: z.string().min(1).max(128).optional(),
   durationSec: z.number().int().positive().max(MAX_SILENCE_SEC).optional(),
   note: z.string().max(2_000).optional(),
+  /** `slo`: only this service's SLOs. */
+  service: SloServiceName.optional(),
+  /** `slo`: post the answer in the channel for everyone instead of only to the person who asked. */
+  share: z.boolean().optional(),
   actor: OpsActor,
   /** The channel (or DM) where the action was taken. */
   conversation: ConversationRef,

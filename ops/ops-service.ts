@@ -16,6 +16,7 @@ import { IncidentStore } from './incidents/incident-store.ts';
 import { createOpsMetrics, type OpsMetrics } from './ops-metrics.ts';
 import type { Pager } from './paging/pager.ts';
 import { receiverRoutes } from './receivers/receiver-routes.ts';
+import { SloStatus } from './slo/slo-status.ts';
 import { startOpsHealth } from './health/health-responder.ts';
 
 export interface OpsServiceOptions {
@@ -28,6 +29,10 @@ export interface OpsServiceOptions {
   pagers?: readonly Pager[];
   /** Alertmanager silences. @defaultValue API v2 at `ops.alertmanagerUrl` */
   silences?: SilenceClient;
+  /** SLO budgets for `/slo` and SLO pages. @defaultValue read from `slo.specFiles` (relative to `cwd`) and `slo.prometheusUrl` */
+  slo?: SloStatus;
+  /** Directory `slo.specFiles` are relative to. @defaultValue the working directory */
+  cwd?: string;
   /** Serve the receivers, /healthz and /metrics. @defaultValue `true` */
   serveHttp?: boolean;
   /** Notifications folded at once. @defaultValue `8` */
@@ -72,9 +77,11 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   for (const q of [alertsIn, outbound, timers]) q.on('error', () => {});
   const deadLetters = new DeadLetters(worker, prefix, metrics);
   const incidents = new IncidentStore(opts.store.db);
+  const slo = opts.slo ?? (await SloStatus.fromConfig(config.slo, opts.cwd ?? '.', log));
+  const silences = opts.silences ?? new AlertmanagerSilences(ops.alertmanagerUrl);
   const publisher = new Publisher({ outbound, store: incidents, ops, dedupeWindowSec: config.redis.dedupeWindowSec, log });
   const escalator = new Escalator({ timers, store: incidents, publisher, ops, pagers: opts.pagers ?? [], metrics: opsMetrics, log });
-  const actions = new ActionHandler({ store: incidents, publisher, escalator, silences: opts.silences ?? new AlertmanagerSilences(ops.alertmanagerUrl), ops, metrics: opsMetrics, log });
+  const actions = new ActionHandler({ store: incidents, publisher, escalator, silences, slo, ops, metrics: opsMetrics, log });
   const consumers: MeshConsumer[] = [];
   let server: RunningServer | undefined;
 
@@ -103,12 +110,16 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
         queue: OPS_ALERTS_QUEUE,
         schema: OpsAlertBatch,
         concurrency: opts.concurrency ?? 8,
-        handle: (batch) => handleAlertBatch(batch, { store: incidents, publisher, escalator, ops, metrics: opsMetrics, log: traceLogger(log, batch.traceparent, { group_key: batch.groupKey.slice(0, 200) }) }).then((o) => ({ outcome: o.kind })),
+        handle: (batch) => handleAlertBatch(batch, { store: incidents, publisher, escalator, silences, slo, ops, metrics: opsMetrics, log: traceLogger(log, batch.traceparent, { group_key: batch.groupKey.slice(0, 200) }) }).then((o) => ({ outcome: o.kind })),
       }),
       startConsumer({ ...common, queue: OPS_ACTIONS_QUEUE, schema: OpsAction, concurrency: 4, handle: async (action) => ({ outcome: await actions.handle(action) }) }),
       startConsumer({ ...common, queue: OPS_TIMERS_QUEUE, schema: OpsTimer, concurrency: 4, handle: async (timer) => ({ outcome: await escalator.onTimer(timer) }) }),
-      // The brain's "how are you doing?": open incidents and queue depths.
-      startOpsHealth({ ...common, openIncidents: () => incidents.open(undefined, 1_000) }),
+      // The brain's "how are you doing?": incidents, SLO budgets (when Prometheus is configured) and queue depths.
+      startOpsHealth({
+        ...common,
+        openIncidents: () => incidents.open(undefined, 1_000),
+        ...(config.slo.prometheusUrl ? { sloBudgets: () => slo.budgets().then((a) => (a.ok ? a.budgets : Promise.reject(new Error(a.reason)))) } : {}),
+      }),
     );
     for (const c of consumers) c.worker.on('error', () => {});
     const app = new Hono();

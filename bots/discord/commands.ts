@@ -8,7 +8,7 @@ const EVERYWHERE = [InteractionContextType.Guild, InteractionContextType.BotDM, 
 const GUILDS = [InteractionContextType.Guild];
 
 /**
- * Helix's slash commands. Companion commands reach the brain as turns; `/incident` and `/oncall`
+ * Helix's slash commands. Companion commands reach the brain as turns; `/incident`, `/oncall` and `/slo`
  * reach ops as actions; `/join` and `/leave` are for voice (answered "not yet" until the voice issue lands).
  * @see https://discord.com/developers/docs/interactions/application-commands#application-command-object
  */
@@ -36,6 +36,16 @@ export const HELIX_COMMANDS = [
     ],
   },
   { name: 'oncall', description: 'Who is on call right now', contexts: GUILDS },
+  {
+    // Read-only: anyone in the guild may ask. Answered privately unless `share` is set (then posted in the channel).
+    name: 'slo',
+    description: "SLO error budgets and burn rates (only you see the answer unless you share it)",
+    contexts: GUILDS,
+    options: [
+      text('service', 'Only this service (as named in its SLO spec)', false, 63),
+      { type: ApplicationCommandOptionType.Boolean, name: 'share', description: 'Post the answer in this channel for everyone', required: false },
+    ],
+  },
 ] satisfies RESTPutAPIApplicationCommandsJSONBody;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InboundTurn, OpsAction, OpsActionKind, MAX_SILENCE_SEC, type CompanionCommandName, type InboundTurnInput, type OpsActionInput } from '../../mesh/index.ts';
+import { InboundTurn, OpsAction, OpsActionKind, MAX_SILENCE_SEC, SloServiceName, type CompanionCommandName, type InboundTurnInput, type OpsActionInput } from '../../mesh/index.ts';
 import { conversationOf, RouteKey } from './normalize.ts';
 import type { PlaceKind } from './message-facts.ts';
 
@@ -53,6 +53,7 @@ export const POLITE = {
   staleButton: "That button isn't active any more.",
   unsupported: "I can't handle that kind of interaction yet, sorry.",
   badOpsButton: "That ops button doesn't look right, so I did nothing. Please use the buttons on the latest incident message.",
+  badSloService: 'That is not a service name from an SLO spec (lowercase letters, digits, - or _, e.g. `/slo service:helix`). Leave it empty to see every SLO.',
   queueDown: "Sorry, I can't take that right now (my queue is unreachable). Please try again in a moment.",
 } as const;
 
@@ -84,6 +85,12 @@ export function planInteraction(raw: unknown, receivedAt: Date, traceparent: str
       const { subcommand, args } = commandOptions(i.data?.options ?? []);
       if (name === 'join' || name === 'leave') return { kind: 'answer', content: POLITE.voiceNotYet, reason: `voice_${name}` };
       if (name === 'oncall') return opsPlan(i, { action: 'oncall' }, at, traceparent);
+      if (name === 'slo') {
+        // Read-only, so anyone may ask (ops checks no role for it). Discord sends a boolean option as true/false.
+        const service = args.service?.trim().toLowerCase() || undefined;
+        if (service !== undefined && !SloServiceName.safeParse(service).success) return { kind: 'answer', content: POLITE.badSloService, reason: 'slo_service_invalid' };
+        return opsPlan(i, { action: 'slo', ...(service ? { service } : {}), ...(args.share === 'true' ? { share: true } : {}) }, at, traceparent);
+      }
       if (name === 'incident') {
         const action = OpsActionKind.safeParse(subcommand);
         if (!action.success || !['ack', 'resolve', 'silence', 'note'].includes(action.data)) return { kind: 'answer', content: POLITE.unknownCommand, reason: 'incident_subcommand' };
@@ -113,6 +120,8 @@ interface OpsIntent {
   incidentId?: string;
   durationSec?: number;
   note?: string;
+  service?: string;
+  share?: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
-import type { OpsAction, Logger } from '../../mesh/index.ts';
+import { READ_ONLY_OPS_ACTIONS, type OpsAction, type Logger } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
 import type { SilenceClient } from '../alertmanager/silences.ts';
 import { matchersFor } from '../alertmanager/silences.ts';
+import { releaseSilence } from '../alertmanager/release-silence.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import type { Escalator } from '../escalation/escalator.ts';
 import { describeOnCall, onCallAt } from '../escalation/schedule.ts';
@@ -9,12 +10,16 @@ import type { Incident } from '../incidents/incident.ts';
 import type { Actor, ActionOutcome, IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
 import { formatDuration } from '../discord/render-incident.ts';
+import { renderSloBudgets } from '../slo/render.ts';
+import type { SloStatus } from '../slo/slo-status.ts';
 
 export interface ActionHandlerOptions {
   store: IncidentStore;
   publisher: Publisher;
   escalator: Escalator;
   silences: SilenceClient;
+  /** Error budgets for `/slo`. */
+  slo: SloStatus;
   ops: OpsSection;
   metrics: OpsMetrics;
   log: Logger;
@@ -47,7 +52,10 @@ export class ActionHandler {
     const { metrics } = this.#o;
     const answer = (text: string) => this.#o.publisher.answer(action.eventId, action.conversation, action.reply, text, action.traceparent);
     const actor: Actor = { id: action.actor.accountId, name: action.actor.displayName };
-    if (action.action === 'oncall') {
+    // Read-only questions are answered for anyone: they change nothing, and on-call status and SLO budgets
+    // are what everyone in an ops channel should be able to see.
+    if (READ_ONLY_OPS_ACTIONS.has(action.action)) {
+      if (action.action === 'slo') return this.#slo(action);
       await answer(describeOnCall(onCallAt(this.#o.ops.schedule, this.#now())));
       metrics.actions.inc({ action: 'oncall', outcome: 'done' });
       return 'oncall';
@@ -72,7 +80,18 @@ export class ActionHandler {
       return 'rejected';
     }
     await this.#o.publisher.publish(incident.id, action.traceparent);
-    if (!outcome.repeated) await answer(outcome.message);
+    // Resolving ends Helix's silence too (also on a retry of this job, until Alertmanager took it).
+    let silenceError: unknown;
+    let message = outcome.message;
+    if (action.action === 'resolve') {
+      const resolved = await this.#o.store.get(incident.id);
+      const silenceId = resolved?.silenceId;
+      const released = resolved ? await releaseSilence(resolved, { ...this.#o, now: this.#now }, action.traceparent).catch((err: unknown) => ((silenceError = err), 'failed' as const)) : 'none';
+      if (released === 'expired') message += ` Its Alertmanager silence ${silenceId} is expired.`;
+      else if (released !== 'none') message += ` Alertmanager did not expire its silence ${silenceId}${released === 'failed' ? ' yet; I keep trying' : ''} (see the incident timeline).`;
+    }
+    if (!outcome.repeated) await answer(message);
+    if (silenceError) throw silenceError;
     metrics.actions.inc({ action: action.action, outcome: 'done' });
     this.#o.log.info({ action: action.action, actor: actor.id, incident: incident.id }, 'ops action applied');
     return action.action;
@@ -143,6 +162,32 @@ export class ActionHandler {
       default:
         return { ok: false, reason: `unknown action ${action.action}` };
     }
+  }
+
+  /**
+   * `/slo [service] [share]`: every SLO's objective, error budget left and burn rate, read from Prometheus now.
+   * Private by default (a status check should not fill the channel); `share` posts the card in the channel, and
+   * the asker gets a short private confirmation. When there is nothing to show, only the asker hears why.
+   */
+  async #slo(action: OpsAction): Promise<string> {
+    const { publisher, metrics } = this.#o;
+    const status = await this.#o.slo.budgets(action.service);
+    if (!status.ok) {
+      await publisher.answer(action.eventId, action.conversation, action.reply, status.reason, action.traceparent);
+      metrics.actions.inc({ action: 'slo', outcome: 'unavailable' });
+      this.#o.log.info({ service: action.service, reason: status.reason.split('\n')[0] }, '/slo answered without budgets');
+      return 'slo_unavailable';
+    }
+    const embed = renderSloBudgets(status.budgets, { now: this.#now(), ...(action.service ? { service: action.service } : {}) });
+    if (action.share) {
+      const footer = `Shared by ${action.actor.displayName}${embed.footer ? ` · ${embed.footer}` : ''}`.slice(0, 2_048);
+      await publisher.share(action.eventId, action.conversation, [{ ...embed, footer }], action.traceparent);
+      await publisher.answer(action.eventId, action.conversation, action.reply, 'Posted the SLO status in this channel.', action.traceparent);
+    } else {
+      await publisher.answer(action.eventId, action.conversation, action.reply, '', action.traceparent, [embed]);
+    }
+    metrics.actions.inc({ action: 'slo', outcome: action.share ? 'shared' : 'done' });
+    return 'slo';
   }
 
   async #silence(incident: Incident, actor: Actor, sec: number, now: Date, why: string): Promise<{ id: string; until: Date }> {

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import {
   OutboundReply, newTraceparent, outboundJobOptions, safePart,
-  type ConversationRef, type Logger, type OutboundReplyInput, type Route, type Traceparent,
+  type ConversationRef, type Embed, type Logger, type OutboundReplyInput, type Route, type Traceparent,
 } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
-import type { Incident } from '../incidents/incident.ts';
+import { SLO_BUDGET_ENTRY, type Incident } from '../incidents/incident.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import { renderIncident } from './render-incident.ts';
 
@@ -46,8 +46,8 @@ export class Publisher {
       return 'no_channel';
     }
     if (incident.renderedVersion >= incident.version) return 'coalesced';
-    const [alerts, timeline] = await Promise.all([this.#o.store.alerts(incidentId), this.#o.store.timeline(incidentId, 10)]);
-    const reply = renderIncident(incident, alerts, timeline, { now: this.#now(), mentionRoles: this.mentionsFor(incident.severity), ...(traceparent ? { traceparent } : {}) });
+    const [alerts, timeline, sloBudget] = await Promise.all([this.#o.store.alerts(incidentId), this.#o.store.timeline(incidentId, 10), this.#o.store.latestEntry(incidentId, SLO_BUDGET_ENTRY)]);
+    const reply = renderIncident(incident, alerts, timeline, { now: this.#now(), mentionRoles: this.mentionsFor(incident.severity), sloBudget, ...(traceparent ? { traceparent } : {}) });
     // Queue first, then mark rendered: a crash in between re-sends the same job id (a no-op), never loses it.
     await this.#o.outbound.add('reply', reply, outboundJobOptions(safePart(reply.replyId), 'final', { dedupeWindowSec: this.#o.dedupeWindowSec }));
     await this.#o.store.claimRender(incidentId, incident.version);
@@ -67,13 +67,29 @@ export class Publisher {
     });
   }
 
-  /** A private answer to whoever acted (an ephemeral reply through their interaction). */
-  async answer(eventId: string, conversation: ConversationRef, reply: Route | undefined, text: string, traceparent: Traceparent): Promise<void> {
+  /** A private answer to whoever acted (an ephemeral reply through their interaction), with optional embeds (the `/slo` card). */
+  async answer(eventId: string, conversation: ConversationRef, reply: Route | undefined, text: string, traceparent: Traceparent, embeds: readonly Embed[] = []): Promise<void> {
     await this.#send({
       replyId: `ops-answer-${eventId}`,
       conversation: { ...conversation, route: { ...conversation.route, ...reply } },
-      parts: [text],
+      parts: text ? [text] : [],
+      embeds: [...embeds],
       private: true,
+      traceparent,
+    });
+  }
+
+  /**
+   * A message for everyone in the channel where someone asked (`/slo share:true`). Posted as a new channel
+   * message, not through the interaction: the bot defers every ops interaction privately.
+   */
+  async share(eventId: string, conversation: ConversationRef, embeds: readonly Embed[], traceparent: Traceparent): Promise<void> {
+    const channelId = conversation.route?.channelId ?? conversation.id;
+    await this.#send({
+      replyId: `ops-share-${eventId}`,
+      conversation: { id: conversation.id, kind: conversation.kind, ...(conversation.title ? { title: conversation.title } : {}), route: { channelId } },
+      parts: [],
+      embeds: [...embeds],
       traceparent,
     });
   }

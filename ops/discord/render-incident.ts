@@ -1,5 +1,5 @@
 import { OutboundReply, childTraceparent, newTraceparent, type Button, type OutboundReplyInput, type Traceparent } from '../../mesh/index.ts';
-import type { Incident, IncidentAlert, IncidentState, TimelineEntry } from '../incidents/incident.ts';
+import { SLO_BUDGET_ENTRY, type Incident, type IncidentAlert, type IncidentState, type TimelineEntry } from '../incidents/incident.ts';
 import type { OpsSeverity } from '../incidents/severity.ts';
 import { clip, fitEmbed, type DraftField } from './fit-embed.ts';
 
@@ -64,6 +64,8 @@ export interface RenderOptions {
   now: Date;
   /** Role ids mentioned (and allowed to ping) for this incident's severity. */
   mentionRoles: readonly string[];
+  /** The newest SLO error budget reading (for an SLO burn-rate alert), shown as its own field. */
+  sloBudget?: TimelineEntry | undefined;
   traceparent?: Traceparent;
 }
 
@@ -119,6 +121,7 @@ export function renderIncident(incident: Incident, alerts: readonly IncidentAler
   if (incident.ackedBy) fields.push({ name: 'Acknowledged by', value: `${incident.ackedBy}${incident.ackedAt ? ` <t:${unix(incident.ackedAt)}:R>` : ''}`, inline: true, priority: 0 });
   if (incident.silencedUntil && (incident.state === 'silenced' || incident.state === 'snoozed')) fields.push({ name: 'Silenced until', value: `<t:${unix(incident.silencedUntil)}:f>`, inline: true, priority: 0 });
   if (incident.escalationLevel > 0 && incident.state !== 'resolved') fields.push({ name: 'Escalation', value: `step ${incident.escalationLevel}`, inline: true, priority: 0 });
+  if (opts.sloBudget) fields.push({ name: 'Error budget', value: `${opts.sloBudget.detail}\nRead from Prometheus <t:${unix(opts.sloBudget.at)}:R>`, priority: 0 });
   fields.push({ name: 'Alerts', value: `${firing.length} firing, ${resolved.length} resolved`, inline: true, priority: 1 });
   const runbook = httpUrl(ann.runbook_url ?? ann.runbook ?? first?.annotations.runbook_url ?? first?.annotations.runbook);
   if (runbook) fields.push({ name: 'Runbook', value: `[open runbook](${runbook})`, inline: true, priority: 1 });
@@ -130,7 +133,7 @@ export function renderIncident(incident: Incident, alerts: readonly IncidentAler
     const text = keys.slice(0, 40).map((k) => `${inline(clip(k, 64))} = ${inline(clip(labels[k] ?? '', 200))}`).join('\n');
     fields.push({ name: 'Labels', value: text, priority: 2 });
   }
-  const recent = timeline.slice(-5).map((t) => `<t:${unix(t.at)}:t> ${t.kind.replace(/_/g, ' ')}${t.actorName ? ` by ${clip(t.actorName, 64)}` : ''}${t.detail && !t.kind.startsWith('alert_') ? `: ${clip(t.detail, 120)}` : ''}`);
+  const recent = timeline.filter((t) => t.kind !== SLO_BUDGET_ENTRY).slice(-5).map((t) => `<t:${unix(t.at)}:t> ${t.kind.replace(/_/g, ' ')}${t.actorName ? ` by ${clip(t.actorName, 64)}` : ''}${t.detail && !t.kind.startsWith('alert_') ? `: ${clip(t.detail, 120)}` : ''}`);
   if (recent.length) fields.push({ name: 'Timeline', value: recent.join('\n'), priority: 3 });
 
   const fitted = fitEmbed({ title, description: described.join('\n\n'), fields, footer: `Helix ops · ${incident.id}` });

@@ -3,7 +3,7 @@ import { OpsTimer, newTraceparent, safePart, type Logger, type Traceparent } fro
 import type { OpsSection } from '../../config/index.ts';
 import type { Pager } from '../paging/pager.ts';
 import type { Publisher } from '../discord/publisher.ts';
-import { UNATTENDED, type Incident } from '../incidents/incident.ts';
+import { SLO_BUDGET_ENTRY, UNATTENDED, type Incident } from '../incidents/incident.ts';
 import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
 import { onCallAt } from './schedule.ts';
@@ -110,9 +110,12 @@ export class Escalator {
 
   async #page(incident: Incident, to: string[]): Promise<void> {
     const severity = incident.severity;
+    // An SLO page carries the error budget left and the time to exhaustion (the newest reading, one line each).
+    const budget = await this.#o.store.latestEntry(incident.id, SLO_BUDGET_ENTRY);
+    const summary = `[${severity}] ${incident.title}${budget ? ` | ${budget.detail.replace(/\s*\n\s*/g, ' | ')}` : ''}`.slice(0, 1_000);
     for (const pager of this.#o.pagers) {
       try {
-        await pager.page({ dedupKey: `helix-${incident.id}`, incidentId: incident.id, summary: `[${severity}] ${incident.title}`.slice(0, 1_000), severity, ...(to.length ? { to } : {}), action: 'trigger' });
+        await pager.page({ dedupKey: `helix-${incident.id}`, incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger' });
         await this.#o.store.note(incident.id, 'paged', undefined, `paged through ${pager.kind}`, `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
       } catch (err) {
         this.#o.log.error({ incident: incident.id, pager: pager.kind, err: (err as Error).message }, 'paging failed');

@@ -15,7 +15,7 @@ export type ChannelRouter = (severity: OpsSeverity, team: string | undefined) =>
 
 /** What folding a notification did. */
 export type BatchOutcome =
-  | { kind: 'ignored'; reason: string }
+  | { kind: 'ignored'; reason: string; /** The group's latest (resolved) incident, if any. */ incident?: Incident }
   | { kind: 'duplicate'; incident: Incident }
   | { kind: 'opened' | 'updated' | 'resolved'; incident: Incident; changes: number };
 
@@ -76,11 +76,16 @@ function toIncident(r: IncidentRow): Incident {
   };
 }
 
-/** A title from the group: the alert name and, when there is one, the summary. */
+/**
+ * A title from the group: the alert name and, when there is one, the summary; without a common summary (a group
+ * of alerts with different ones, such as an SLO's page and ticket alerts), the service and SLO labels say what burns.
+ */
 export function titleOf(labels: Record<string, string>, annotations: Record<string, string>): string {
   const name = labels.alertname ?? Object.values(labels)[0] ?? 'alert';
   const summary = annotations.summary ?? annotations.title;
-  return summary ? `${name}: ${summary}` : name;
+  if (summary) return `${name}: ${summary}`;
+  const scope = [labels.service, labels.slo].filter(Boolean).join(' ');
+  return scope ? `${name}: ${scope}` : name;
 }
 
 /** Strictly after the incident's last change, so the Discord edit order follows the incident's. */
@@ -109,9 +114,10 @@ export class IncidentStore {
       let known = new Map<string, KnownAlert>();
       let opened = false;
       if (!row) {
-        if (!batch.alerts.some((a) => a.status === 'firing')) return { kind: 'ignored', reason: 'no open incident for a notification without firing alerts' };
+        const closed = latest ? { incident: toIncident(latest) } : {};
+        if (!batch.alerts.some((a) => a.status === 'firing')) return { kind: 'ignored', reason: 'no open incident for a notification without firing alerts', ...closed };
         // A repeat of what a closed incident already holds (e.g. resolved from chat while Alertmanager still re-sends) opens nothing.
-        if (latest && foldAlerts(await this.#known(trx, latest.id), batch.alerts).every((c) => c.kind === 'same')) return { kind: 'ignored', reason: 'repeat of a closed incident' };
+        if (latest && foldAlerts(await this.#known(trx, latest.id), batch.alerts).every((c) => c.kind === 'same')) return { kind: 'ignored', reason: 'repeat of a closed incident', ...closed };
         const severity = worstSeverity(batch.alerts.filter((a) => a.status === 'firing').map((a) => severityOf(a.labels.severity ?? batch.commonLabels.severity)));
         const team = batch.commonLabels.team ?? batch.groupLabels.team;
         const inserted = await trx
@@ -262,6 +268,28 @@ export class IncidentStore {
       if (!bump || !added) return toIncident(row);
       return toIncident(await trx.updateTable('ops_incident').set({ version: row.version + 1, updated_at: stamp }).where('id', '=', incidentId).returningAll().executeTakeFirstOrThrow());
     });
+  }
+
+  /**
+   * Forgets the incident's Alertmanager silence once it was expired (the incident stays in its state), with
+   * a timeline entry. Only clears `silenceId` if it is still the current one; idempotent per event id.
+   * Returns the incident when something changed.
+   */
+  async clearSilence(incidentId: string, silenceId: string, detail: string, eventId: string, now: Date): Promise<Incident | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('ops_incident').selectAll().where('id', '=', incidentId).forUpdate().executeTakeFirst();
+      if (!row || row.silence_id !== silenceId) return undefined;
+      const stamp = nextStamp(now, new Date(row.updated_at));
+      await this.#timeline(trx, incidentId, stamp, 'silence_expired', undefined, detail, eventId);
+      const updated = await trx.updateTable('ops_incident').set({ silence_id: null, silenced_until: null, version: row.version + 1, updated_at: stamp }).where('id', '=', incidentId).returningAll().executeTakeFirstOrThrow();
+      return toIncident(updated);
+    });
+  }
+
+  /** The newest timeline entry of one kind (the last SLO budget reading), if any. */
+  async latestEntry(incidentId: string, kind: string): Promise<TimelineEntry | undefined> {
+    const r = await this.#db.selectFrom('ops_timeline').selectAll().where('incident_id', '=', incidentId).where('kind', '=', kind).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r ? { at: new Date(r.at), kind: r.kind, actorId: r.actor_id ?? undefined, actorName: r.actor_name ?? undefined, detail: r.detail } : undefined;
   }
 
   /** Sets (or clears) the armed escalation timer's token. */

@@ -53,3 +53,6 @@ export interface TimelineEntry {
 
 /** States in which nobody has taken the incident yet (escalation runs). */
 export const UNATTENDED: ReadonlySet<IncidentState> = new Set(['firing', 'escalated']);
+
+/** Timeline kind of an SLO error budget reading (a page about a burn-rate alert); the incident message shows the newest one. */
+export const SLO_BUDGET_ENTRY = 'slo_budget';

@@ -1,5 +1,5 @@
 import { parseDuration } from './duration.ts';
-import type { PrometheusClient, PromSample } from './prometheus-client.ts';
+import type { InstantQueryClient, PromSample } from './prometheus-client.ts';
 import { SLO_SERIES, scaleWindow } from './rules.ts';
 import type { SloSpecFile } from './spec.ts';
 
@@ -37,7 +37,7 @@ export interface ReadBudgetsOptions {
  * `slo:current_burn_rate:ratio`), two instant queries for all SLOs at once. SLOs Prometheus has no series for come back
  * as `no_data`, so a missing rule file shows in `/slo` instead of hiding the SLO.
  */
-export async function readBudgets(client: PrometheusClient, specs: readonly SloSpecFile[], opts: ReadBudgetsOptions = {}): Promise<SloBudget[]> {
+export async function readBudgets(client: InstantQueryClient, specs: readonly SloSpecFile[], opts: ReadBudgetsOptions = {}): Promise<SloBudget[]> {
   const files = opts.service === undefined ? specs : specs.filter((f) => f.service === opts.service);
   if (files.length === 0) return [];
   const filter = opts.service === undefined ? '' : `{service=${JSON.stringify(opts.service)}}`;

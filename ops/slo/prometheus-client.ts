@@ -25,6 +25,11 @@ const QueryResponse = z.discriminatedUnion('status', [
   z.object({ status: z.literal('error'), errorType: z.string(), error: z.string() }),
 ]);
 
+/** What the budget reader needs from Prometheus: instant queries. `PrometheusClient` is the real one. */
+export interface InstantQueryClient {
+  query(promql: string, opts?: { time?: Date; signal?: AbortSignal }): Promise<PromSample[]>;
+}
+
 export interface PrometheusClientOptions {
   /** Prometheus base URL, e.g. `http://127.0.0.1:9090`. */
   baseUrl: string;
@@ -38,13 +43,18 @@ export interface PrometheusClientOptions {
  * A small client of Prometheus's HTTP API: instant queries (`GET /api/v1/query`).
  * @see https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries
  */
-export class PrometheusClient {
+export class PrometheusClient implements InstantQueryClient {
+  /** The base URL without credentials: what requests go to and what error messages (shown in Discord) name. */
   readonly #baseUrl: string;
+  /** `Basic …` when the URL carried `user:password@` (a Prometheus behind a proxy with basic auth); never shown. */
+  readonly #authorization: string | undefined;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
 
   constructor(opts: PrometheusClientOptions) {
-    this.#baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    const { url, authorization } = splitCredentials(opts.baseUrl.replace(/\/+$/, ''));
+    this.#baseUrl = url;
+    this.#authorization = authorization;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#maxRetries = opts.maxRetries ?? 2;
     if (!(this.#timeoutMs > 0)) throw new RangeError('timeoutMs must be greater than 0');
@@ -60,6 +70,7 @@ export class PrometheusClient {
       body = await ky
         .get(url, {
           searchParams,
+          ...(this.#authorization ? { headers: { authorization: this.#authorization } } : {}),
           timeout: this.#timeoutMs,
           signal: opts.signal,
           // 400 (bad_data) and 422 (execution) carry Prometheus's own error JSON; read it rather than throw.
@@ -92,6 +103,20 @@ function queryError(err: unknown, baseUrl: string, promql: string, timeoutMs: nu
   if (err instanceof SyntaxError) return new HelixError('prometheus_query_failed', `Prometheus at ${baseUrl} did not answer JSON. Is slo.prometheusUrl a Prometheus server?`, { cause: err });
   const code = errnoCode(err);
   return new HelixError('prometheus_query_failed', `Prometheus is not reachable at ${baseUrl} (${code ?? (err as Error).message}). Is it running, and is slo.prometheusUrl right?`, { cause: err });
+}
+
+/**
+ * `http://user:secret@host` → `http://host` plus a Basic authorization header: fetch refuses URLs with
+ * credentials, and the URL shows up in messages (Discord answers, logs), where a password must never go.
+ */
+function splitCredentials(url: string): { url: string; authorization: string | undefined } {
+  if (!URL.canParse(url)) return { url: url.replace(/\/\/[^/@]*@/, '//'), authorization: undefined };
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, authorization: undefined };
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString().replace(/\/+$/, ''), authorization };
 }
 
 function errnoCode(err: unknown): string | undefined {

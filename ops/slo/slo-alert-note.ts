@@ -1,5 +1,5 @@
 import { budgetForAlert, readBudgets } from './budget.ts';
-import type { PrometheusClient } from './prometheus-client.ts';
+import type { InstantQueryClient } from './prometheus-client.ts';
 import { budgetSummary } from './render.ts';
 import { SLO_ALERT_NAME } from './rules.ts';
 import type { SloSpecFile } from './spec.ts';
@@ -11,7 +11,7 @@ import type { SloSpecFile } from './spec.ts';
  * the line says so, because the page itself matters more than the number.
  */
 export async function sloAlertNote(
-  client: PrometheusClient,
+  client: InstantQueryClient,
   specs: readonly SloSpecFile[],
   labels: Readonly<Record<string, string>>,
   opts: { windowScale?: number; signal?: AbortSignal } = {},

@@ -114,3 +114,30 @@ describe('fitEmbed', () => {
     expect(totalChars({ ...out, fields: out.fields })).toBeLessThanOrEqual(6_000);
   });
 });
+
+describe('incident message rendering for an SLO page', () => {
+  const reading = { at: new Date('2026-11-30T01:59:30Z'), kind: 'slo_budget', actorId: undefined, actorName: undefined, detail: 'checkout availability (99% over 30d): error budget 42.0% left; burning 50×, runs out in 4 h 50 min at this rate.' };
+
+  test('GIVEN a budget reading THEN an Error budget field shows it with when it was read, and the Timeline field leaves it out', () => {
+    const timeline = [{ at: NOW, kind: 'alert_firing', actorId: undefined, actorName: undefined, detail: 'SLOErrorBudgetBurn firing' }, reading];
+    const e = renderIncident(incident(), [alert()], timeline, { now: NOW, mentionRoles: [], sloBudget: reading }).embeds[0]!;
+    const budget = e.fields.find((f) => f.name === 'Error budget');
+    expect(budget?.value).toContain('error budget 42.0% left; burning 50×, runs out in 4 h 50 min');
+    expect(budget?.value).toContain(`<t:${Math.floor(reading.at.getTime() / 1_000)}:R>`);
+    expect(e.fields.find((f) => f.name === 'Timeline')?.value).not.toContain('slo budget');
+  });
+
+  test('GIVEN no reading THEN no Error budget field', () => {
+    const e = renderIncident(incident(), [alert()], [], { now: NOW, mentionRoles: [] }).embeds[0]!;
+    expect(e.fields.some((f) => f.name === 'Error budget')).toBe(false);
+  });
+
+  test('GIVEN huge labels and annotations THEN the budget field survives the fitting (it ranks with status)', () => {
+    const labels = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`label_${i}`, 'v'.repeat(180)]));
+    const big = incident({ commonLabels: labels, commonAnnotations: { description: 'd'.repeat(5_000) } });
+    const timeline = Array.from({ length: 5 }, (_, i) => ({ at: NOW, kind: 'note', actorId: '1', actorName: 'A', detail: 'n'.repeat(500) + i }));
+    const e = renderIncident(big, [alert()], timeline, { now: NOW, mentionRoles: [], sloBudget: reading }).embeds[0]!;
+    expect(totalChars(e)).toBeLessThanOrEqual(EMBED_LIMITS.total);
+    expect(e.fields.find((f) => f.name === 'Error budget')?.value).toContain('42.0% left');
+  });
+});
