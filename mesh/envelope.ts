@@ -62,7 +62,7 @@ export const AttachmentMeta = z.object({
 export type AttachmentMeta = z.infer<typeof AttachmentMeta>;
 
 /** Companion commands a person can give explicitly (a Discord slash command, a Slack shortcut...). */
-export const CompanionCommandName = z.enum(['link', 'remember', 'forget', 'export']);
+export const CompanionCommandName = z.enum(['link', 'unlink', 'remember', 'forget', 'export']);
 export type CompanionCommandName = z.infer<typeof CompanionCommandName>;
 
 /**

@@ -1,3 +1,4 @@
+import { Platform } from '../../mesh/index.ts';
 import { ApplicationCommandOptionType, InteractionContextType, Routes, type APIApplicationCommandStringOption, type REST, type RESTPutAPIApplicationCommandsJSONBody } from 'discord.js';
 
 /** Options are limited to what each command needs; Discord validates types and lengths before the bot sees them. */
@@ -9,11 +10,17 @@ const GUILDS = [InteractionContextType.Guild];
 
 /**
  * Helix's slash commands. Companion commands reach the brain as turns; `/incident`, `/oncall` and `/slo`
- * reach ops as actions; `/join` and `/leave` are for voice (answered "not yet" until the voice issue lands).
+ * reach ops as actions; `/join` and `/leave` are for voice (answered "not yet" unless `discord.voice.enabled`).
  * @see https://discord.com/developers/docs/interactions/application-commands#application-command-object
  */
 export const HELIX_COMMANDS = [
   { name: 'link', description: 'Link this Discord account with your Helix account on another platform', contexts: EVERYWHERE, options: [text('code', 'The one-time code Helix gave you elsewhere (leave empty to get one)', false, 32)] },
+  {
+    name: 'unlink',
+    description: 'Take your account on another platform out of your Helix account',
+    contexts: EVERYWHERE,
+    options: [{ ...text('platform', 'Which linked account to unlink (leave empty to see how)', false, 32), choices: Platform.options.map((p) => ({ name: p, value: p })) }],
+  },
   { name: 'remember', description: 'Ask Helix to remember something about you', contexts: EVERYWHERE, options: [text('text', 'What Helix should remember', true)] },
   { name: 'forget', description: 'Ask Helix to forget something (or everything) it remembers about you', contexts: EVERYWHERE, options: [text('what', 'What to forget (leave empty to see what Helix remembers)', false)] },
   { name: 'export', description: 'Get a copy of what Helix remembers about you', contexts: EVERYWHERE },

@@ -57,7 +57,7 @@ export const POLITE = {
   queueDown: "Sorry, I can't take that right now (my queue is unreachable). Please try again in a moment.",
 } as const;
 
-const COMPANION: ReadonlySet<string> = new Set<CompanionCommandName>(['link', 'remember', 'forget', 'export']);
+const COMPANION: ReadonlySet<string> = new Set<CompanionCommandName>(['link', 'unlink', 'remember', 'forget', 'export']);
 
 /** Reads the interaction into a plan. Pure: the clock and trace context are passed in. */
 export function planInteraction(raw: unknown, receivedAt: Date, traceparent: string): InteractionPlan {

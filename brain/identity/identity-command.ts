@@ -37,6 +37,10 @@ function commandIn(turn: Pick<InboundTurn, 'text' | 'command'>): IdentityCommand
     const code = turn.command.args.code?.trim();
     return code ? { kind: 'link-complete', code: code.slice(0, 64) } : { kind: 'link-request' };
   }
+  if (turn.command?.name === 'unlink') {
+    const platform = turn.command.args.platform?.trim().toLowerCase();
+    return platform ? { kind: 'unlink', platform: platform.slice(0, 32) } : { kind: 'unlink' };
+  }
   if (turn.command) return undefined;
   const text = turn.text.replace(LEADING_MENTION, '').trim();
   if (text.length > 80) return undefined;

@@ -1,5 +1,6 @@
 // INTERACTION_CREATE from the fake: slash commands registered at start, ops buttons and commands to `ops-actions`,
 // companion commands to `inbound` (answered through the deferred response), everything acknowledged within 3 s.
+import { HELIX_COMMANDS } from '../../../bots/discord/commands.ts';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.ts';
 import { eventually } from '../../helpers/mesh-harness.ts';
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 const EPHEMERAL = 64;
-const COMMANDS = ['export', 'forget', 'incident', 'join', 'leave', 'link', 'oncall', 'remember'];
+const COMMANDS = ['export', 'forget', 'incident', 'join', 'leave', 'link', 'oncall', 'remember', 'slo', 'unlink'];
 
 describe('discord bot: interactions', () => {
   test('GIVEN the bot starts THEN its slash commands are registered by bulk overwrite: globally by default, per guild when configured', async () => {
@@ -97,6 +98,18 @@ describe('discord bot: interactions', () => {
     expect(answer).toMatchObject({ status: 200, body: { content: 'Got it: your dog is Juno.' } });
     // Private: nothing was posted in the channel.
     expect(botMessages(fake, 'general').filter((m) => m.content.includes('Juno')).every((m) => (m.flags as number) & EPHEMERAL)).toBe(true);
+  });
+
+  test('GIVEN /unlink with a platform THEN it reaches the brain as a private unlink command turn, and the command offers every platform as a choice', async () => {
+    mesh = await startDiscordMesh();
+    const { fake } = mesh;
+    const unlink = fake.sendInteraction({ type: 2, commandName: 'unlink', user: 'alice', options: [{ type: 3, name: 'platform', value: 'slack' }] });
+    expect(await unlink.waitForCallback()).toMatchObject({ type: 5, body: { data: { flags: EPHEMERAL } } });
+    const [turn] = await mesh.inbound.waitFor(1);
+    expect(turn).toMatchObject({ eventId: unlink.id, text: '/unlink slack', command: { name: 'unlink', args: { platform: 'slack' } }, author: { accountId: fake.user('alice').id } });
+    expect(turn!.conversation.route).toMatchObject({ ephemeral: '1' });
+    const registered = HELIX_COMMANDS.find((c) => c.name === 'unlink')!;
+    expect((registered.options![0] as { choices: Array<{ value: string }> }).choices.map((c) => c.value)).toEqual(expect.arrayContaining(['discord', 'slack', 'github', 'x', 'gchat', 'web']));
   });
 
   test('GIVEN /join, an unknown command, a modal and an unknown interaction type THEN each gets a polite ephemeral answer at once', async () => {

@@ -56,5 +56,7 @@ describe('identity commands in text', () => {
     expect(identityCommandOf({ text: '/link', command: { name: 'link', args: {} } })).toEqual({ kind: 'link-request' });
     expect(identityCommandOf({ text: '/link X', command: { name: 'link', args: { code: ' abcd-efgh ' } } })).toEqual({ kind: 'link-complete', code: 'abcd-efgh' });
     expect(identityCommandOf({ text: 'link', command: { name: 'remember', args: { text: 'link' } } })).toBeUndefined();
+    expect(identityCommandOf({ text: '/unlink slack', command: { name: 'unlink', args: { platform: ' Slack ' } } })).toEqual({ kind: 'unlink', platform: 'slack' });
+    expect(identityCommandOf({ text: '/unlink', command: { name: 'unlink', args: {} } })).toEqual({ kind: 'unlink' });
   });
 });
