@@ -111,7 +111,7 @@ export async function benchVoice(_opts: BenchOptions): Promise<{ metrics: Metric
       info('voice_tts_first_frame_ms', 'local TTS: first Opus frame of a reply', Math.round(median(firstFrame)), 'ms'),
     ];
     const notes = [
-      `medians of ${RUNS} runs over ${PACED_SECONDS} s of espeak-ng speech paced at 50 packets/s, one speaker, no STT; receive CPU = main-thread CPU (process.threadCpuUsage, user+system) inside the pipeline's calls / wall time; the whole-process figure is process.cpuUsage() minus the same pacing loop without the pipeline (${pacingCpu.map(round2).join(' / ')} %)`,
+      `medians of ${RUNS} runs over ${PACED_SECONDS} s of espeak-ng speech paced at 50 packets/s, one speaker, no STT; receive CPU = time inside the pipeline's synchronous calls (hrtime; an upper bound of their CPU) / wall time; the whole-process figure is process.cpuUsage() minus the same pacing loop without the pipeline (${pacingCpu.map(round2).join(' / ')} %)`,
       `runs: receive CPU ${inPipelineCpu.map(round2).join(' / ')} % (whole process ${cpu.map(round2).join(' / ')} %); pocketsphinx CPU RTF ${sttLmCpu.map(round2).join(' / ')}, wall ${sttLm.map(round2).join(' / ')}; TTS CPU RTF ${ttsCpu.map(round2).join(' / ')}, wall ${tts.map(round2).join(' / ')}`,
       'real-time factor = processing time / audio duration (below 1 is faster than real time)',
     ];
@@ -135,8 +135,8 @@ function encode(raw: Buffer): Buffer[] {
 const nullStt: SttEngine = { name: 'null', transcribe: () => Promise.resolve({ text: '' }) };
 
 /**
- * CPU at Discord's real pace: the whole process's (user+system, every thread) per wall time, and the main thread's
- * time spent inside the pipeline's own calls (push: decode, VAD, endpointing) per wall time.
+ * CPU at Discord's real pace: the whole process's (user+system, every thread) per wall time, and the time spent
+ * inside the pipeline's own synchronous calls (push: decode, VAD, endpointing) per wall time.
  */
 async function pacedCpu(packets: Buffer[], seconds: number, withPipeline: boolean): Promise<{ process: number; inPipeline: number }> {
   const pipeline = await VoicePipeline.create({ stt: nullStt, logger: createLogger('bench-voice', 'silent') });
@@ -146,10 +146,11 @@ async function pacedCpu(packets: Buffer[], seconds: number, withPipeline: boolea
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     if (withPipeline) {
-      const a = process.threadCpuUsage();
+      // Wall time inside a synchronous call: CPU on this thread plus any preemption, so an upper bound. (Thread CPU
+      // counters are tick-sampled on this kernel: a 100 µs call mostly reads as 0 or a whole tick.)
+      const a = process.hrtime.bigint();
       pipeline.push('speaker', packets[i % packets.length]!);
-      const b = process.threadCpuUsage(a);
-      inPipelineUs += b.user + b.system;
+      inPipelineUs += Number(process.hrtime.bigint() - a) / 1_000;
     }
     const due = t0 + (i + 1) * 20;
     const wait = due - performance.now();
