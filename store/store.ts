@@ -33,7 +33,13 @@ export async function migrate(db: Kysely<Database>, schema: string | undefined, 
   // queries cost ~80 MB of resident memory in PGlite (measured) and a few hundred milliseconds.
   if (await upToDate(db, schema)) return;
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's migrator reads the catalog of every schema (to find its own table); another schema dropped at that
+  // moment fails the read with 3F000 naming that schema. Nothing was applied then: try again, a few times.
+  for (let attempt = 1; attempt <= 3 && error && droppedElsewhere(error, schema) && !results?.some((r) => r.status === 'Success'); attempt++) {
+    log?.warn({ attempt, err: (error as Error).message }, 'another schema vanished while migrations were checked; retrying');
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   for (const r of results ?? []) {
     if (r.status === 'Success') log?.info({ migration: r.migrationName }, 'migration applied');
     if (r.status === 'Error') log?.error({ migration: r.migrationName }, 'migration failed');
@@ -42,6 +48,13 @@ export async function migrate(db: Kysely<Database>, schema: string | undefined, 
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new HelixError('store_unavailable', `Database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`.trim(), { cause: error });
   }
+}
+
+/** A 3F000 "schema does not exist" about a schema other than ours (a concurrent DROP SCHEMA elsewhere). */
+function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
+  const e = error as { code?: string; message?: string };
+  const named = /schema "([^"]+)" does not exist/.exec(e.message ?? '')?.[1];
+  return e.code === '3F000' && named !== undefined && named !== (schema ?? 'public');
 }
 
 /** True when every known migration is recorded as applied. */

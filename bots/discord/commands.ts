@@ -19,7 +19,7 @@ export const HELIX_COMMANDS = [
     name: 'unlink',
     description: 'Take your account on another platform out of your Helix account',
     contexts: EVERYWHERE,
-    options: [{ ...text('platform', 'Which linked account to unlink (leave empty to see how)', false, 32), choices: Platform.options.map((p) => ({ name: p, value: p })) }],
+    options: [{ type: ApplicationCommandOptionType.String, name: 'platform', description: 'Which linked account to unlink (leave empty to see how)', required: false, choices: Platform.options.map((p) => ({ name: p, value: p })) }],
   },
   { name: 'remember', description: 'Ask Helix to remember something about you', contexts: EVERYWHERE, options: [text('text', 'What Helix should remember', true)] },
   { name: 'forget', description: 'Ask Helix to forget something (or everything) it remembers about you', contexts: EVERYWHERE, options: [text('what', 'What to forget (leave empty to see what Helix remembers)', false)] },
