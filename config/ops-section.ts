@@ -61,5 +61,16 @@ export const OpsSection = z.object({
   pageOnEscalation: z.boolean().default(true),
   /** On-call rotations (hand-off times); `/oncall` and escalation read them. @defaultValue `[]` */
   schedule: z.array(OpsRotation).max(50).default([]),
+  /**
+   * An on-call calendar (iCalendar, `.ics`) fetched over HTTP(S): each event is a shift of the person whose Discord id
+   * its SUMMARY (or DESCRIPTION) holds, as `<@id>` or the bare id. Secret when it is a private address (prefer ..._FILE).
+   */
+  scheduleIcalUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an .ics feed' }).optional(),
+  /** Rotation name of the calendar's shifts; a `schedule` rotation of the same name is its fallback until the feed first loads. @defaultValue `calendar` */
+  scheduleIcalRotation: z.string().min(1).max(128).default('calendar'),
+  /** Seconds between fetches of the calendar. @defaultValue `300` */
+  scheduleIcalRefreshSec: z.number().int().min(30).max(86_400).default(300),
+  /** Longest one fetch of the calendar may take. @defaultValue `10000` */
+  scheduleIcalTimeoutMs: z.number().int().min(500).max(60_000).default(10_000),
 });
 export type OpsSection = z.infer<typeof OpsSection>;

@@ -27,7 +27,8 @@ export type HelixErrorCode =
   | 'voice_engine_timeout'
   | 'slo_spec_invalid'
   | 'prometheus_query_failed'
-  | 'page_failed';
+  | 'page_failed'
+  | 'schedule_feed_failed';
 
 /** An error with a stable code, a message that says what to do next, and the cause kept. */
 export class HelixError extends Error {

@@ -11,6 +11,8 @@ import { ActionHandler } from './actions/action-handler.ts';
 import { AlertmanagerSilences, type SilenceClient } from './alertmanager/silences.ts';
 import { Publisher } from './discord/publisher.ts';
 import { Escalator } from './escalation/escalator.ts';
+import { IcalFeed } from './escalation/ical-feed.ts';
+import { OnCallSchedule } from './escalation/on-call-schedule.ts';
 import { handleAlertBatch } from './incidents/alert-handler.ts';
 import { IncidentStore } from './incidents/incident-store.ts';
 import { createOpsMetrics, type OpsMetrics } from './ops-metrics.ts';
@@ -80,7 +82,10 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   const slo = opts.slo ?? (await SloStatus.fromConfig(config.slo, opts.cwd ?? '.', log));
   const silences = opts.silences ?? new AlertmanagerSilences(ops.alertmanagerUrl);
   const publisher = new Publisher({ outbound, store: incidents, ops, dedupeWindowSec: config.redis.dedupeWindowSec, log });
-  const escalator = new Escalator({ timers, store: incidents, publisher, ops, pagers: opts.pagers ?? [], metrics: opsMetrics, log });
+  // The on-call calendar (optional) is refreshed in the background; a failing feed only logs and keeps its last good copy.
+  const feed = ops.scheduleIcalUrl ? new IcalFeed({ url: ops.scheduleIcalUrl, refreshMs: ops.scheduleIcalRefreshSec * 1_000, timeoutMs: ops.scheduleIcalTimeoutMs, log }) : undefined;
+  const schedule = new OnCallSchedule({ rotations: ops.schedule, feed, feedRotation: ops.scheduleIcalRotation });
+  const escalator = new Escalator({ timers, store: incidents, publisher, ops, pagers: opts.pagers ?? [], metrics: opsMetrics, log, schedule });
   const actions = new ActionHandler({ store: incidents, publisher, escalator, silences, slo, ops, metrics: opsMetrics, log });
   const consumers: MeshConsumer[] = [];
   let server: RunningServer | undefined;
@@ -90,6 +95,7 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
     closing ??= (async () => {
       const steps: CloseStep[] = [
         ['http', () => server?.close()],
+        ['on-call calendar', () => feed?.close()],
         ['consumers', () => Promise.all(consumers.map((c) => c.close())), () => Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)))],
         ['queues', () => Promise.all([alertsIn.close(), outbound.close(), timers.close(), deadLetters.close()])],
         ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
@@ -102,6 +108,8 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   };
 
   try {
+    // Not awaited: a slow calendar must not hold up the receivers; until it loads, ops.schedule answers (and /oncall says so).
+    void feed?.start();
     await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; webhooks get 503 until it is'));
     const common = { connection: worker, prefix, log, deadLetters, metrics };
     consumers.push(

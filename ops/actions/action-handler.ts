@@ -5,7 +5,6 @@ import { matchersFor } from '../alertmanager/silences.ts';
 import { releaseSilence } from '../alertmanager/release-silence.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import type { Escalator } from '../escalation/escalator.ts';
-import { describeOnCall, onCallAt } from '../escalation/schedule.ts';
 import type { Incident } from '../incidents/incident.ts';
 import type { Actor, ActionOutcome, IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
@@ -56,7 +55,7 @@ export class ActionHandler {
     // are what everyone in an ops channel should be able to see.
     if (READ_ONLY_OPS_ACTIONS.has(action.action)) {
       if (action.action === 'slo') return this.#slo(action);
-      await answer(describeOnCall(onCallAt(this.#o.ops.schedule, this.#now())));
+      await answer(this.#o.escalator.schedule.describe(this.#now()));
       metrics.actions.inc({ action: 'oncall', outcome: 'done' });
       return 'oncall';
     }
@@ -80,8 +79,9 @@ export class ActionHandler {
       return 'rejected';
     }
     await this.#o.publisher.publish(incident.id, action.traceparent);
-    // Resolving ends Helix's silence too (also on a retry of this job, until Alertmanager took it).
+    // Resolving ends Helix's silence and the pages too (also on a retry of this job, until each took it).
     let silenceError: unknown;
+    let pageError: unknown;
     let message = outcome.message;
     if (action.action === 'resolve') {
       const resolved = await this.#o.store.get(incident.id);
@@ -89,9 +89,14 @@ export class ActionHandler {
       const released = resolved ? await releaseSilence(resolved, { ...this.#o, now: this.#now }, action.traceparent).catch((err: unknown) => ((silenceError = err), 'failed' as const)) : 'none';
       if (released === 'expired') message += ` Its Alertmanager silence ${silenceId} is expired.`;
       else if (released !== 'none') message += ` Alertmanager did not expire its silence ${silenceId}${released === 'failed' ? ' yet; I keep trying' : ''} (see the incident timeline).`;
+      // Every transport that paged it gets the resolve (once; a failed one is retried with this job).
+      const resolvedPages = resolved ? await this.#o.escalator.resolvePages(resolved, action.traceparent).catch((err: unknown) => ((pageError = err), [])) : [];
+      if (resolvedPages.length) message += ` The page is resolved (${resolvedPages.join(', ')}).`;
+      if (pageError) message += ' Resolving the page did not go through everywhere yet; I keep trying (see the incident timeline).';
     }
     if (!outcome.repeated) await answer(message);
     if (silenceError) throw silenceError;
+    if (pageError) throw pageError;
     metrics.actions.inc({ action: action.action, outcome: 'done' });
     this.#o.log.info({ action: action.action, actor: actor.id, incident: incident.id }, 'ops action applied');
     return action.action;

@@ -6,7 +6,10 @@ import type { Publisher } from '../discord/publisher.ts';
 import { SLO_BUDGET_ENTRY, UNATTENDED, type Incident } from '../incidents/incident.ts';
 import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
-import { onCallAt } from './schedule.ts';
+import { PAGED_ENTRY, PAGE_FAILED_ENTRY, pageDedupKey, pagedDetail, type PagerKind } from './page-record.ts';
+import { resolvePages } from './resolve-pages.ts';
+import { OnCallSchedule } from './on-call-schedule.ts';
+import type { OnCallMember } from './schedule.ts';
 
 /** Escalation steps in order: re-notify, mention the next person on call, page. */
 export const ESCALATION_STEPS = ['renotify', 'next_oncall', 'page'] as const;
@@ -22,6 +25,8 @@ export interface EscalatorOptions {
   pagers: readonly Pager[];
   metrics: OpsMetrics;
   log: Logger;
+  /** Who is on call (re-notify, next on call, page recipients). @defaultValue the `ops.schedule` rotations */
+  schedule?: OnCallSchedule;
   now?: () => Date;
 }
 
@@ -33,10 +38,13 @@ export interface EscalatorOptions {
 export class Escalator {
   readonly #o: EscalatorOptions;
   readonly #now: () => Date;
+  /** The on-call schedule escalation reads; `/oncall` answers from it too. */
+  readonly schedule: OnCallSchedule;
 
   constructor(opts: EscalatorOptions) {
     this.#o = opts;
     this.#now = opts.now ?? (() => new Date());
+    this.schedule = opts.schedule ?? new OnCallSchedule({ rotations: opts.ops.schedule });
   }
 
   /** Seconds before the next step for a severity (0 = never). */
@@ -86,10 +94,12 @@ export class Escalator {
   async escalate(incident: Incident, actor: Actor | undefined, eventId: string, traceparent: Traceparent = newTraceparent()): Promise<string> {
     const level = Math.min(incident.escalationLevel + 1, ESCALATION_STEPS.length);
     const step = ESCALATION_STEPS[level - 1] as EscalationStep;
-    const oncall = onCallAt(this.#o.ops.schedule, this.#now(), incident.team);
+    const oncall = this.schedule.at(this.#now(), incident.team);
+    const present = (people: readonly (OnCallMember | undefined)[]) => people.filter((p): p is OnCallMember => p !== undefined);
+    const nextUp = present(oncall.map((o) => o.next));
     let detail: string;
     if (step === 'renotify') detail = 'still unacknowledged: re-notified';
-    else if (step === 'next_oncall') detail = oncall.length ? `mentioned the next on call: ${oncall.map((o) => o.next.name).join(', ')}` : 'no schedule: re-notified again';
+    else if (step === 'next_oncall') detail = nextUp.length ? `mentioned the next on call: ${nextUp.map((p) => p.name).join(', ')}` : 'no schedule: re-notified again';
     else detail = this.#o.ops.pageOnEscalation && this.#o.pagers.length ? `paged through ${this.#o.pagers.map((p) => p.kind).join(', ')}` : 'no pager configured: re-notified again';
     const r = await this.#o.store.applyAction(incident.id, { type: 'escalate' }, actor, actor ? `${detail} (by ${actor.name})` : detail, eventId, this.#now(), { escalationLevel: level, timerToken: null });
     if (!r.ok) return 'stale';
@@ -97,29 +107,40 @@ export class Escalator {
     const current = r.incident;
     this.#o.metrics.escalations.inc({ step });
     const roles = this.#o.publisher.mentionsFor(current.severity);
-    const people = step === 'renotify' ? oncall.map((o) => o.current) : oncall.map((o) => o.next);
+    const people = step === 'renotify' ? present(oncall.map((o) => o.current)) : nextUp;
     const who = people.map((p) => `<@${p.discordId}>`).join(' ');
     const mentions = `${roles.map((id) => `<@&${id}>`).join(' ')} ${who}`.trim();
     const mins = Math.round((this.#now().getTime() - current.createdAt.getTime()) / 60_000);
     await this.#o.publisher.notify(current, `esc${level}-${safePart(eventId)}`, `${mentions ? `${mentions} ` : ''}📣 Incident ${current.id} (${current.severity}) is unacknowledged after ${mins} min: escalation step ${level} (${step.replace('_', ' ')}).`, roles, traceparent);
-    if (step === 'page' && this.#o.ops.pageOnEscalation) await this.#page(current, oncall.flatMap((o) => (o.current.pageTo ? [o.current.pageTo] : [])));
+    if (step === 'page' && this.#o.ops.pageOnEscalation) await this.#page(current, present(oncall.map((o) => o.current)).filter((p) => p.pageTo));
     await this.#o.publisher.publish(current.id, traceparent);
     await this.arm(current, traceparent);
     return step;
   }
 
-  async #page(incident: Incident, to: string[]): Promise<void> {
+  /**
+   * Sends the resolve to every transport that paged the (resolved) incident, once each; see {@link resolvePages}.
+   * Throws `page_failed` when a transport failed, so the job that resolved the incident is retried.
+   */
+  async resolvePages(incident: Incident, traceparent?: Traceparent): Promise<PagerKind[]> {
+    return resolvePages(incident, { store: this.#o.store, pagers: this.#o.pagers, publisher: this.#o.publisher, pageToOf: (ids) => this.schedule.pageToOf(ids), log: this.#o.log, now: this.#now }, traceparent);
+  }
+
+  async #page(incident: Incident, people: readonly OnCallMember[]): Promise<void> {
     const severity = incident.severity;
     // An SLO page carries the error budget left and the time to exhaustion (the newest reading, one line each).
     const budget = await this.#o.store.latestEntry(incident.id, SLO_BUDGET_ENTRY);
     const summary = `[${severity}] ${incident.title}${budget ? ` | ${budget.detail.replace(/\s*\n\s*/g, ' | ')}` : ''}`.slice(0, 1_000);
+    const to = [...new Set(people.flatMap((p) => (p.pageTo ? [p.pageTo] : [])))];
+    const ids = [...new Set(people.map((p) => p.discordId))];
     for (const pager of this.#o.pagers) {
       try {
-        await pager.page({ dedupKey: `helix-${incident.id}`, incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger' });
-        await this.#o.store.note(incident.id, 'paged', undefined, `paged through ${pager.kind}`, `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
+        await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger' });
+        // The record resolving reads back: which transport paged, and for whom (see page-record.ts).
+        await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, ids), `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
       } catch (err) {
         this.#o.log.error({ incident: incident.id, pager: pager.kind, err: (err as Error).message }, 'paging failed');
-        await this.#o.store.note(incident.id, 'page_failed', undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${incident.escalationLevel}`, this.#now());
+        await this.#o.store.note(incident.id, PAGE_FAILED_ENTRY, undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${incident.escalationLevel}`, this.#now());
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { OpsAlertBatch, Logger } from '../../mesh/index.ts';
+import type { OpsAlertBatch, Logger, Traceparent } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
 import { releaseSilence } from '../alertmanager/release-silence.ts';
 import type { SilenceClient } from '../alertmanager/silences.ts';
@@ -31,9 +31,9 @@ export interface AlertHandlerOptions {
 
 /**
  * Folds one notification into its incident, edits the incident's message and arms escalation for a new one.
- * Once every alert resolved, Helix's silence for the incident is expired; for a firing SLO burn-rate alert
- * the error budget is read from Prometheus and added to the message (after the page went out, so a slow
- * Prometheus never delays it).
+ * Once every alert resolved, Helix's silence for the incident is expired and every transport that paged it gets
+ * the resolve; for a firing SLO burn-rate alert the error budget is read from Prometheus and added to the message
+ * (after the page went out, so a slow Prometheus never delays it).
  */
 export async function handleAlertBatch(batch: OpsAlertBatch, o: AlertHandlerOptions): Promise<BatchOutcome> {
   const now = o.now?.() ?? new Date();
@@ -41,17 +41,28 @@ export async function handleAlertBatch(batch: OpsAlertBatch, o: AlertHandlerOpti
   o.metrics.incidents.inc({ event: outcome.kind });
   if (outcome.kind === 'ignored') {
     o.log.debug({ group_key: batch.groupKey, reason: outcome.reason }, 'notification ignored');
-    // A retried resolve whose silence Alertmanager did not expire yet lands here: try again.
-    if (outcome.incident) await releaseSilence(outcome.incident, o, batch.traceparent);
+    // A retried resolve whose silence Alertmanager did not expire yet (or whose page resolve failed) lands here: try again.
+    if (outcome.incident) await afterResolve(outcome.incident, o, batch.traceparent);
     return outcome;
   }
   // A duplicate still publishes: a crash after the store commit and before the queue add is repaired here.
   await o.publisher.publish(outcome.incident.id, batch.traceparent);
   if (outcome.kind === 'opened') await o.escalator.arm(outcome.incident, batch.traceparent);
   if (outcome.kind !== 'duplicate') o.log.info({ incident: outcome.incident.id, state: outcome.incident.state, changes: outcome.changes }, `incident ${outcome.kind}`);
-  if (outcome.incident.state === 'resolved') await releaseSilence(outcome.incident, o, batch.traceparent);
+  if (outcome.incident.state === 'resolved') await afterResolve(outcome.incident, o, batch.traceparent);
   else if (outcome.kind === 'opened' || outcome.kind === 'updated') await addSloBudget(batch, outcome.incident, o);
   return outcome;
+}
+
+/**
+ * What a resolved incident still owes: expiring Helix's silence and resolving its pages. Both run even when one
+ * fails; the first failure is rethrown so the job is retried (each step skips what it already did).
+ */
+async function afterResolve(incident: Incident, o: AlertHandlerOptions, traceparent: Traceparent): Promise<void> {
+  const errors: unknown[] = [];
+  await releaseSilence(incident, o, traceparent).catch((err: unknown) => void errors.push(err));
+  await o.escalator.resolvePages(incident, traceparent).catch((err: unknown) => void errors.push(err));
+  if (errors.length) throw errors[0];
 }
 
 /** Reads the error budget of each firing SLO burn-rate alert of the notification and shows it on the incident message. */

@@ -1,0 +1,81 @@
+import { HelixError, type Logger, type Traceparent } from '../../mesh/index.ts';
+import type { Publisher } from '../discord/publisher.ts';
+import type { Incident } from '../incidents/incident.ts';
+import type { IncidentStore } from '../incidents/incident-store.ts';
+import type { Pager } from '../paging/pager.ts';
+import {
+  PAGED_ENTRY, PAGE_RECORD_SCAN, PAGE_RESOLVED_ENTRY, PAGE_RESOLVE_FAILED_ENTRY, type PagerKind, pageDedupKey, pagedTransports, resolvedDetail, resolvedTransports,
+} from './page-record.ts';
+
+export interface ResolvePagesOptions {
+  store: IncidentStore;
+  /** The configured transports; a transport that paged but is no longer configured is skipped (logged). */
+  pagers: readonly Pager[];
+  publisher: Pick<Publisher, 'publish'>;
+  /** The `pageTo` addresses of the people a transport paged, as the schedule says now. */
+  pageToOf: (discordIds: readonly string[]) => string[];
+  log: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Sends `resolve` to every transport that paged a now resolved incident: PagerDuty gets `event_action: resolve`
+ * with the page's dedup key, e-mail a "[Helix resolved]" mail in the page's thread, SMS a short "[Helix RESOLVED]"
+ * text to the same people (a text cannot be taken back, and whoever was woken up should learn it is over; nobody
+ * who was not paged is texted).
+ *
+ * The timeline is the idempotency record: only transports with a `paged` entry and no `page_resolved` entry are
+ * sent the resolve, and each success is recorded at once. When a transport fails (after its own retries), the
+ * others still go out, the failure is recorded once, and a `page_failed` error is thrown so the queue retries the
+ * job, which then sends only what is still missing. A crash between a send and its record re-sends that one
+ * resolve on the retry (at least once; PagerDuty's resolve is idempotent by dedup key).
+ *
+ * Returns the transports that took the resolve in this call.
+ */
+export async function resolvePages(incident: Incident, o: ResolvePagesOptions, traceparent?: Traceparent): Promise<PagerKind[]> {
+  if (incident.state !== 'resolved') return [];
+  // Most incidents are never paged: one look-up (newest `paged` entry) spares reading their whole timeline on every resolve and re-send.
+  if (!(await o.store.latestEntry(incident.id, PAGED_ENTRY))) return [];
+  const timeline = await o.store.timeline(incident.id, PAGE_RECORD_SCAN);
+  const paged = pagedTransports(timeline);
+  if (paged.size === 0) return [];
+  const done = resolvedTransports(timeline);
+  const now = () => o.now?.() ?? new Date();
+  const sent: PagerKind[] = [];
+  const failures: { kind: PagerKind; err: unknown }[] = [];
+  const by = incident.resolvedBy && incident.resolvedBy !== incident.source ? ` (resolved by ${incident.resolvedBy})` : ' (every alert resolved)';
+  const summary = `[${incident.severity}] ${incident.title}${by}`.slice(0, 1_000);
+  for (const [kind, people] of paged) {
+    if (done.has(kind)) continue;
+    const pager = o.pagers.find((p) => p.kind === kind);
+    if (!pager) {
+      o.log.warn({ incident: incident.id, pager: kind }, 'incident was paged through a transport that is no longer configured: no resolve sent');
+      continue;
+    }
+    const to = people.length ? o.pageToOf(people) : [];
+    try {
+      await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity: incident.severity, ...(to.length ? { to } : {}), action: 'resolve' });
+    } catch (err) {
+      failures.push({ kind, err });
+      o.log.error({ incident: incident.id, pager: kind, err: (err as Error).message }, 'resolving a page failed; the job is retried');
+      await o.store.note(incident.id, PAGE_RESOLVE_FAILED_ENTRY, undefined, `${kind}: ${(err as Error).message} Helix retries.`, `page-resolve-failed-${kind}`, now());
+      continue;
+    }
+    await o.store.note(incident.id, PAGE_RESOLVED_ENTRY, undefined, resolvedDetail(kind), `page-resolved-${kind}`, now(), true);
+    sent.push(kind);
+  }
+  if (sent.length) {
+    o.log.info({ incident: incident.id, pagers: sent }, 'page resolved');
+    await o.publisher.publish(incident.id, traceparent);
+  }
+  if (failures.length) {
+    const retryAfter = failures.map((f) => (f.err as { retryAfterMs?: unknown }).retryAfterMs).find((ms): ms is number => typeof ms === 'number');
+    const kinds = failures.map((f) => f.kind).join(', ');
+    throw new HelixError(
+      'page_failed',
+      `The resolve of ${incident.id}'s page did not go through ${kinds} (${failures.map((f) => (f.err as Error).message).join(' ')}). The job is retried; transports that took the resolve are not sent it again. Check the paging.* settings of ${kinds}.`,
+      { cause: failures[0]?.err, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) },
+    );
+  }
+  return sent;
+}

@@ -1,0 +1,130 @@
+// A paged incident that resolves (every alert resolving, or from chat) sends the resolve to each transport that
+// paged it, exactly once: PagerDuty `resolve` with the page's dedup key, a "[Helix resolved]" mail in the page's
+// thread, a short "[Helix RESOLVED]" text to whoever was texted. The incident timeline is the record.
+import { afterEach, describe, expect, test } from 'vitest';
+import { pagedTransports } from '../../../ops/escalation/page-record.ts';
+import { ALICE, BOB, startPagingRig, type PagingRig } from './paging-rig.ts';
+
+let rig: PagingRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+/** Subjects, with folded header lines joined. */
+const subjects = (r: PagingRig) => r.smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? '');
+
+describe('resolving pages', () => {
+  test('GIVEN an incident paged through PagerDuty, SMS and e-mail WHEN every alert resolves THEN each transport gets the resolve once, to the same dedup key, number and thread', async () => {
+    rig = await startPagingRig();
+    const incident = await rig.open('DiskFull');
+    await rig.escalateToPage(incident);
+    expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger']);
+    expect(rig.twilio.messages.map((m) => m.to)).toEqual([ALICE.pageTo]);
+    expect(rig.smtp.mails.map((m) => m.to)).toEqual([[BOB.pageTo]]);
+    const dedupKey = rig.pd.events[0]!.dedup_key;
+
+    await rig.resolveAlerts('DiskFull');
+
+    expect(rig.pd.events.map((e) => [e.event_action, e.dedup_key])).toEqual([['trigger', dedupKey], ['resolve', dedupKey]]);
+    expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[0]])).toEqual([[ALICE.pageTo, '[Helix'], [ALICE.pageTo, '[Helix']]);
+    expect(rig.twilio.messages[1]!.body).toMatch(/^\[Helix RESOLVED\] \[critical\] .*\(every alert resolved\)/);
+    expect(rig.smtp.mails.map((m) => m.to)).toEqual([[BOB.pageTo], [BOB.pageTo]]);
+    expect(subjects(rig)[1]).toMatch(/^\[Helix resolved\] /);
+    const thread = /^References: (<[^>]+>)/m.exec(rig.smtp.mails[0]!.raw)?.[1];
+    expect(thread).toBe(`<${dedupKey}@helix>`);
+    expect(rig.smtp.mails[1]!.raw).toMatch(new RegExp(`^In-Reply-To: ${thread}`, 'm'));
+    const kinds = await rig.timelineKinds(incident.id);
+    expect(kinds.filter((k) => k === 'page_resolved')).toHaveLength(3);
+    expect(rig.published).toContain(incident.id);
+
+    // Alertmanager re-sends the resolved notification (a redelivery, or the retried job): nothing goes out again.
+    await rig.resolveAlerts('DiskFull');
+    expect(rig.pd.events).toHaveLength(2);
+    expect(rig.twilio.messages).toHaveLength(2);
+    expect(rig.smtp.mails).toHaveLength(2);
+  }, 60_000);
+
+  test('GIVEN an incident that was never paged WHEN it resolves THEN no transport hears anything', async () => {
+    rig = await startPagingRig();
+    const incident = await rig.open('Quiet');
+    await rig.resolveAlerts('Quiet');
+    expect((await rig.incidents.get(incident.id))?.state).toBe('resolved');
+    expect(rig.pd.requests).toHaveLength(0);
+    expect(rig.twilio.requests).toHaveLength(0);
+    expect(rig.smtp.attempts).toBe(0);
+    expect(await rig.timelineKinds(incident.id)).not.toContain('page_resolved');
+  }, 60_000);
+
+  test('GIVEN PagerDuty fails the resolve WHEN the job is retried THEN only PagerDuty is sent again, and once it takes it nothing more goes out', async () => {
+    rig = await startPagingRig();
+    const incident = await rig.open('Flaky');
+    await rig.escalateToPage(incident);
+    rig.pd.failNext({ status: 500, body: { status: 'error', message: 'internal' } });
+
+    const err = await rig.resolveAlerts('Flaky').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'HelixError', code: 'page_failed' });
+    expect((err as Error).message).toMatch(/did not go through pagerduty .*500: internal.*The job is retried/);
+    expect(rig.twilio.messages).toHaveLength(2);
+    expect(rig.smtp.mails).toHaveLength(2);
+    expect(await rig.timelineKinds(incident.id)).toContain('page_resolve_failed');
+
+    // The queue retries the same notification: PagerDuty gets its resolve; SMS and e-mail are not repeated.
+    await rig.resolveAlerts('Flaky');
+    expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(rig.twilio.messages).toHaveLength(2);
+    expect(rig.smtp.mails).toHaveLength(2);
+    await rig.resolveAlerts('Flaky');
+    expect(rig.pd.requests).toHaveLength(3);
+    const kinds = await rig.timelineKinds(incident.id);
+    expect(kinds.filter((k) => k === 'page_resolved')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'page_resolve_failed')).toHaveLength(1);
+  }, 60_000);
+
+  test('GIVEN the SMS page itself failed WHEN the incident resolves THEN only the transports that paged get a resolve (no SMS)', async () => {
+    rig = await startPagingRig({ twilioToken: 'wrong-token-0123456789' });
+    const incident = await rig.open('NoSms');
+    await rig.escalateToPage(incident);
+    expect(rig.twilio.messages).toHaveLength(0);
+    expect([...pagedTransports(await rig.incidents.timeline(incident.id)).keys()]).toEqual(['pagerduty', 'email']);
+    const requestsBefore = rig.twilio.requests.length;
+
+    await rig.resolveAlerts('NoSms');
+    expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(subjects(rig).map((s) => s.startsWith('[Helix resolved]'))).toEqual([false, true]);
+    expect(rig.twilio.requests).toHaveLength(requestsBefore);
+  }, 60_000);
+
+  test('GIVEN a paged incident WHEN on-call resolves it from chat (and the job is retried) THEN the resolve goes out once and the answer says so', async () => {
+    rig = await startPagingRig({ pagers: ['pagerduty', 'email'] });
+    const incident = await rig.open('FromChat');
+    await rig.escalateToPage(incident);
+
+    expect(await rig.resolveFromChat(incident)).toBe('resolve');
+    expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(subjects(rig)[1]).toMatch(/^\[Helix resolved\] \[critical\] .*\(resolved by Alice\)/);
+    expect(rig.answers.at(-1)).toMatch(/You resolved .* The page is resolved \(pagerduty, email\)\./);
+
+    expect(await rig.resolveFromChat(incident)).toBe('resolve');
+    expect(rig.pd.events).toHaveLength(2);
+    expect(rig.smtp.mails).toHaveLength(2);
+    expect(rig.answers).toHaveLength(1);
+  }, 60_000);
+
+  test('GIVEN e-mail fails the resolve from chat THEN the action job fails (to be retried), PagerDuty is not re-sent, and the retry mails once', async () => {
+    rig = await startPagingRig({ pagers: ['pagerduty', 'email'] });
+    const incident = await rig.open('ChatRetry');
+    await rig.escalateToPage(incident);
+    rig.smtp.failNext(550, 'Mailbox unavailable');
+
+    const err = await rig.resolveFromChat(incident).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'page_failed' });
+    expect(rig.answers.at(-1)).toMatch(/The page is resolved|did not go through everywhere yet/);
+    expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(rig.smtp.mails).toHaveLength(1);
+
+    expect(await rig.resolveFromChat(incident)).toBe('resolve');
+    expect(rig.pd.events).toHaveLength(2);
+    expect(subjects(rig).map((s) => s.startsWith('[Helix resolved]'))).toEqual([false, true]);
+  }, 60_000);
+});
