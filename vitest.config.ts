@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/longest-first.ts';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,6 @@ export default defineConfig({
     // Two cores on CI: a few files at once keeps wall time down without starving the processes tests spawn.
     maxWorkers: 3,
     reporters: ['default'],
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });
