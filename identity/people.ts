@@ -15,25 +15,28 @@ export interface PeopleOptions {
 
 /**
  * Who is speaking: platform account → person. The first message from an unknown account creates a person.
- * A cache hit costs no query; a miss is one indexed read (plus the insert, once per new account).
+ * A cache hit costs no query; a miss is one statement (the read, or the read and the insert for a new account).
  */
 export class People {
   readonly #db: Kysely<Database>;
   readonly #cache: TtlCache<PersonId>;
+  /** Accounts of people this process just created (exactly the one account they were made for). */
+  readonly #newAccounts: TtlCache<AccountRef[]>;
   readonly #onCreated: ((person: PersonId) => void) | undefined;
 
   constructor(db: Kysely<Database>, opts: PeopleOptions = {}) {
     this.#db = db;
     this.#cache = new TtlCache(opts.cacheTtlMs ?? 60_000, opts.maxCached ?? 50_000);
+    this.#newAccounts = new TtlCache(opts.cacheTtlMs ?? 60_000, opts.maxCached ?? 50_000);
     this.#onCreated = opts.onCreated;
   }
 
-  /** The person behind an account, created on first sight. */
+  /** The person behind an account, created on first sight. A cache miss is one statement (read or create). */
   async resolve(account: AccountRef & { displayName?: string | undefined }): Promise<PersonId> {
     const key = accountKey(account);
     const cached = this.#cache.get(key, Date.now());
     if (cached) return cached;
-    const person = (await this.lookup(account)) ?? (await this.#create(account));
+    const person = await this.#findOrCreate(account);
     this.#cache.set(key, person, Date.now());
     return person;
   }
@@ -44,8 +47,13 @@ export class People {
     return row?.person_id as PersonId | undefined;
   }
 
-  /** Every account of a person, oldest first. */
+  /**
+   * Every account of a person, oldest first. A person this process created moments ago has the one account
+   * it was made for: answered from memory until the cache lifetime ends or a link or unlink changes it.
+   */
   async accountsOf(person: PersonId): Promise<AccountRef[]> {
+    const fresh = this.#newAccounts.get(person, Date.now());
+    if (fresh) return fresh.map((a) => ({ ...a }));
     const rows = await this.#db.selectFrom('platform_accounts').select(['platform', 'account_id']).where('person_id', '=', person).orderBy('created_at').orderBy('platform').execute();
     return rows.map((r) => ({ platform: r.platform, accountId: r.account_id }));
   }
@@ -54,18 +62,31 @@ export class People {
   invalidate(...people: readonly PersonId[]): void {
     const set = new Set<string>(people);
     this.#cache.deleteWhere((p) => set.has(p));
+    for (const p of people) this.#newAccounts.delete(p);
   }
 
-  async #create(account: AccountRef & { displayName?: string | undefined }): Promise<PersonId> {
+  /**
+   * One statement on both paths: the account's person if it exists, else a new person and its first account
+   * together. Under a race (another brain inserting the same account at once) neither comes back: then the
+   * winner is read and the person made here is removed.
+   */
+  async #findOrCreate(account: AccountRef & { displayName?: string | undefined }): Promise<PersonId> {
     const id = randomUUID() as PersonId;
-    // One statement (one round trip) on the common path: the person and its first account together.
-    const { rows } = await sql<{ person_id: string }>`
-      with p as (insert into people (id) values (${id}::uuid) returning id)
-      insert into platform_accounts (platform, account_id, person_id, display_name)
-      select ${account.platform}::text, ${account.accountId}::text, p.id, ${account.displayName ?? null}::text from p
-      on conflict (platform, account_id) do nothing
-      returning person_id`.execute(this.#db);
-    if (rows.length === 0) {
+    const { rows } = await sql<{ existing: string | null; created: string | null }>`
+      with existing as (
+        select person_id from platform_accounts where platform = ${account.platform}::text and account_id = ${account.accountId}::text
+      ),
+      p as (insert into people (id) select ${id}::uuid where not exists (select 1 from existing) returning id),
+      a as (
+        insert into platform_accounts (platform, account_id, person_id, display_name)
+        select ${account.platform}::text, ${account.accountId}::text, p.id, ${account.displayName ?? null}::text from p
+        on conflict (platform, account_id) do nothing
+        returning person_id
+      )
+      select (select person_id from existing)::text as existing, (select person_id from a)::text as created`.execute(this.#db);
+    const row = rows[0];
+    if (row?.existing) return row.existing as PersonId;
+    if (row && !row.created) {
       // Another brain created this account's person first: ours is not needed.
       const winner = await this.lookup(account);
       if (winner) {
@@ -74,6 +95,7 @@ export class People {
       }
       // Neither ours nor another's: only a store that answers nothing (the benchmark's stub) gets here.
     }
+    this.#newAccounts.set(id, [{ platform: account.platform, accountId: account.accountId }], Date.now());
     this.#onCreated?.(id);
     return id;
   }

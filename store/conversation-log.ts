@@ -28,21 +28,39 @@ export class ConversationLog {
     if (entries.length === 0) return;
     await this.#db
       .insertInto('conversation_log')
-      .values(
-        entries.map((e) => ({
-          platform: e.platform,
-          conversation_id: e.conversationId,
-          event_id: e.eventId,
-          role: e.role,
-          author_account_id: e.authorAccountId ?? null,
-          author_name: e.authorName ?? null,
-          text: e.text,
-          at: e.at,
-          trace_id: e.traceId ?? null,
-        })),
-      )
+      .values(entries.map(toRow))
       .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing())
       .execute();
+  }
+
+  /**
+   * {@link append}s entries of one conversation and reads its newest `limit` entries, oldest first, in one
+   * statement. The read sees the conversation as it was before this statement: entries it adds are not among
+   * those returned (entries an earlier attempt added are).
+   */
+  async appendAndRecent(platform: string, conversationId: string, entries: readonly ConversationLogEntry[], limit: number): Promise<ConversationLogEntry[]> {
+    if (entries.some((e) => e.platform !== platform || e.conversationId !== conversationId)) throw new Error('appendAndRecent: every entry must belong to the conversation read');
+    if (entries.length === 0) return this.recent(platform, conversationId, limit);
+    if (limit <= 0) {
+      await this.append(entries);
+      return [];
+    }
+    const rows = await this.#db
+      .with('added', (db) =>
+        db
+          .insertInto('conversation_log')
+          .values(entries.map(toRow))
+          .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
+      )
+      .selectFrom('conversation_log')
+      .select(['platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
+      .where('platform', '=', platform)
+      .where('conversation_id', '=', conversationId)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map(fromRow);
   }
 
   /** The newest `limit` entries of a conversation, oldest first. */
@@ -57,16 +75,37 @@ export class ConversationLog {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();
-    return rows.reverse().map((r) => ({
-      platform: r.platform,
-      conversationId: r.conversation_id,
-      eventId: r.event_id,
-      role: r.role,
-      authorAccountId: r.author_account_id ?? undefined,
-      authorName: r.author_name ?? undefined,
-      text: r.text,
-      at: r.at instanceof Date ? r.at : new Date(r.at),
-      traceId: r.trace_id ?? undefined,
-    }));
+    return rows.reverse().map(fromRow);
   }
+}
+
+function toRow(e: ConversationLogEntry) {
+  return {
+    platform: e.platform,
+    conversation_id: e.conversationId,
+    event_id: e.eventId,
+    role: e.role,
+    author_account_id: e.authorAccountId ?? null,
+    author_name: e.authorName ?? null,
+    text: e.text,
+    at: e.at,
+    trace_id: e.traceId ?? null,
+  };
+}
+
+function fromRow(r: {
+  platform: string; conversation_id: string; event_id: string; role: 'user' | 'assistant'; author_account_id: string | null;
+  author_name: string | null; text: string; at: Date | string; trace_id: string | null;
+}): ConversationLogEntry {
+  return {
+    platform: r.platform,
+    conversationId: r.conversation_id,
+    eventId: r.event_id,
+    role: r.role,
+    authorAccountId: r.author_account_id ?? undefined,
+    authorName: r.author_name ?? undefined,
+    text: r.text,
+    at: r.at instanceof Date ? r.at : new Date(r.at),
+    traceId: r.trace_id ?? undefined,
+  };
 }

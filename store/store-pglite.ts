@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { Kysely, PGliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
+import { PreparedPgliteDialect } from './pglite-driver.ts';
 import { PGLITE_SETTINGS } from './pglite-settings.ts';
 import type { Database } from './schema.ts';
 import { pgliteTemplate } from './pglite-template.ts';
@@ -23,7 +24,7 @@ export async function openPgliteStore(dataDir: string, log?: Logger): Promise<St
   } catch (err) {
     throw new HelixError('store_unavailable', `Cannot open the embedded database at ${dataDir}: ${(err as Error).message}. Is another Helix brain using it? Only one process may open a PGlite directory; use PostgreSQL (store.databaseUrl) to run several brains.`, { cause: err });
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PreparedPgliteDialect({ pglite }) });
   try {
     await migrate(db, undefined, log);
   } catch (err) {

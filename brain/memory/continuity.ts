@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { PersonId } from '../../identity/index.ts';
 import type { Database } from '../../store/index.ts';
-import { forgotAllAt } from './forget.ts';
 import type { AccountsOf } from './memory-types.ts';
 
 /** One exchange from another conversation: what the person said, and Helix's reply right after it. */
@@ -32,7 +31,6 @@ export async function recentContext(db: Kysely<Database>, personId: PersonId, op
   if (limit <= 0) return [];
   const accounts = await opts.accountsOf(personId);
   if (accounts.length === 0) return [];
-  const since = await forgotAllAt(db, personId);
   const mine = sql.join(accounts.map((a) => sql`(${a.platform}, ${a.accountId})`));
   const except = opts.exceptConversation ? sql`and not (u.platform = ${opts.exceptConversation.platform} and u.conversation_id = ${opts.exceptConversation.conversationId})` : sql``;
   const { rows } = await sql<{ platform: string; conversation_id: string; at: Date | string; text: string; reply: string | null; reply_role: string | null }>`
@@ -43,7 +41,8 @@ export async function recentContext(db: Kysely<Database>, personId: PersonId, op
       where n.platform = u.platform and n.conversation_id = u.conversation_id and (n.at, n.id) > (u.at, u.id)
       order by n.at, n.id limit 1
     ) r on true
-    where u.role = 'user' and (u.platform, u.author_account_id) in (${mine}) and u.at > ${since} ${except}
+    where u.role = 'user' and (u.platform, u.author_account_id) in (${mine}) ${except}
+      and u.at > coalesce((select s.forgot_all_at from memory_person_state s where s.person_id = ${personId}), to_timestamp(0))
     order by u.at desc, u.id desc limit ${limit}`.execute(db);
   return rows.reverse().map((r) => ({
     platform: r.platform,

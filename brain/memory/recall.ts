@@ -32,8 +32,8 @@ export interface RecallOptions {
 export async function recallMemories(deps: MemoryDeps, personId: PersonId, query: string, opts: RecallOptions = {}): Promise<RecalledMemory[]> {
   const k = opts.k ?? deps.options.recallK;
   const n = Math.max(k, deps.options.candidates);
-  const text = await textCandidates(deps.db, personId, query, n);
-  const vector = deps.vectors && !opts.noVector ? await vectorCandidates(deps, personId, query, n, opts) : [];
+  // The newest memories first: a person with none (every new person, and most people early on) costs this
+  // one cheap statement, with no full-text ranking, no embedding and no vector search.
   const recent = await deps.db
     .selectFrom('memories')
     .select('id')
@@ -43,6 +43,9 @@ export async function recallMemories(deps: MemoryDeps, personId: PersonId, query
     .orderBy('id', 'desc')
     .limit(n)
     .execute();
+  if (recent.length === 0) return [];
+  const text = await textCandidates(deps.db, personId, query, n);
+  const vector = deps.vectors && !opts.noVector ? await vectorCandidates(deps, personId, query, n, opts) : [];
   const fused = reciprocalRankFusion([
     { name: 'text' as const, ids: text.map((t) => t.id) },
     // Facts are what a person most often asks back ("what's my dog called?"): a full-text hit on a current

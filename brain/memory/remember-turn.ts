@@ -35,11 +35,13 @@ export async function pendingConsolidation(memory: MemoryStore, req: Consolidati
   const db = memory.db;
   const accounts = (await accountsOf(person.personId)).filter((a) => a.platform === platform);
   if (accounts.length === 0) return 0;
-  const mark = await db.selectFrom('memory_consolidation_marks').select('last_log_id').where('person_id', '=', person.personId).where('platform', '=', platform).where('conversation_id', '=', conversationId).executeTakeFirst();
+  // One statement: the mark is read inside the count.
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from conversation_log
     where platform = ${platform} and conversation_id = ${conversationId} and role = 'user'
-      and author_account_id in (${sql.join(accounts.map((a) => a.accountId))}) and id > ${mark?.last_log_id ?? 0}`.execute(db);
+      and author_account_id in (${sql.join(accounts.map((a) => a.accountId))})
+      and id > coalesce((select k.last_log_id from memory_consolidation_marks k
+        where k.person_id = ${person.personId} and k.platform = ${platform} and k.conversation_id = ${conversationId}), 0)`.execute(db);
   return rows[0]?.n ?? 0;
 }
 

@@ -1,15 +1,19 @@
 import type { ConversationLog } from '../../../store/index.ts';
 import type { TurnStage } from '../turn-context.ts';
+import { announceHistoryMessages, historyReadLimit, takeReadAhead } from './history-read-ahead.ts';
 
 /**
- * Loads the recent conversation before the burst being answered. If an earlier attempt of this turn already
- * recorded its reply, that reply is kept aside so the turn re-sends it instead of asking the model again.
+ * Loads the recent conversation before the burst being answered (usually already read by record-incoming,
+ * with its write). If an earlier attempt of this turn already recorded its reply, that reply is kept aside so
+ * the turn re-sends it instead of asking the model again.
  */
 export function loadHistory(log: ConversationLog, historyMessages: number): TurnStage {
+  announceHistoryMessages(log, historyMessages);
   return {
     name: 'load-history',
     async run(ctx) {
-      const entries = await log.recent(ctx.platform, ctx.conversation.id, historyMessages + ctx.turns.length + 1);
+      const limit = historyReadLimit(historyMessages, ctx);
+      const entries = takeReadAhead(ctx, limit) ?? (await log.recent(ctx.platform, ctx.conversation.id, limit));
       const recorded = entries.findIndex((e) => e.role === 'assistant' && e.eventId === ctx.replyId);
       if (recorded >= 0) {
         ctx.recordedReply = entries[recorded]!.text;

@@ -14,6 +14,26 @@ export function accountsOfFrom(identity: Identity): AccountsOf {
   return async (personId) => (await identity.people.accountsOf(personId as PersonId)).map((a) => ({ platform: a.platform, accountId: a.accountId }));
 }
 
+/** Accounts looked up during a turn, per person: recall and remember both want them, the store is asked once. */
+const turnAccounts = new WeakMap<TurnContext, Map<string, ReturnType<AccountsOf>>>();
+
+/** `accountsOf` answered at most once per person and turn (links and unlinks happen before recall, in identity-commands). */
+function accountsOfForTurn(ctx: TurnContext, accountsOf: AccountsOf): AccountsOf {
+  let known = turnAccounts.get(ctx);
+  if (!known) turnAccounts.set(ctx, (known = new Map()));
+  const memo = known;
+  return (personId) => {
+    let accounts = memo.get(personId);
+    if (!accounts) {
+      accounts = accountsOf(personId);
+      memo.set(personId, accounts);
+      // A failed look-up is not kept: a later stage asks again.
+      accounts.catch(() => memo.delete(personId));
+    }
+    return accounts;
+  };
+}
+
 /** The person who spoke a turn (resolved earlier by resolve-person). */
 function speakerOf(ctx: TurnContext, turn: InboundTurn): PersonId | undefined {
   return ctx.people.get(accountKey({ platform: turn.platform, accountId: turn.author.accountId }));
@@ -93,7 +113,7 @@ export function recallMemories(memory: MemoryStore, accountsOf: AccountsOf): Tur
       const query = ctx.turns.filter((t) => t.author.accountId === last.author.accountId).map((t) => t.text).join('\n');
       const [recalled, recent] = await Promise.all([
         mine.recall(query),
-        mine.continuity(accountsOf).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }),
+        mine.continuity(accountsOfForTurn(ctx, accountsOf)).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }),
       ]);
       const content = renderMemoriesForPrompt(recalled, recent);
       if (content) ctx.blocks.push({ title: `What you remember about ${last.author.displayName}`, kind: 'data', content });
@@ -129,7 +149,7 @@ export function rememberTurns(memory: MemoryStore, opts: RememberTurnsOptions): 
       }
       for (const personId of speakers) {
         const req = { personId, platform: ctx.platform, conversationId: ctx.conversation.id };
-        if ((await pendingConsolidation(memory, req, opts.accountsOf)) < opts.everyMessages) continue;
+        if ((await pendingConsolidation(memory, req, accountsOfForTurn(ctx, opts.accountsOf))) < opts.everyMessages) continue;
         await opts.enqueue({ ...req, reason: 'threshold', requestedAt: ctx.now.toISOString() });
       }
     },

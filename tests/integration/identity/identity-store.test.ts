@@ -62,6 +62,26 @@ describe.each(backends)('identity on %s', (_name, options) => {
     expect(Number(count)).toBe(2);
   });
 
+  test('GIVEN two new people linked in this process THEN accountsOf the surviving person lists both accounts, not the one it was created with', async () => {
+    await using store = await openStore(options());
+    const id = await identityOn(store);
+    const pWeb = await id.people.resolve(web);
+    expect(await id.people.accountsOf(pWeb)).toEqual([web]);
+    expect(await link(id, web, discord)).toMatchObject({ ok: true, into: pWeb });
+    expect((await id.people.accountsOf(pWeb)).map((a) => a.platform).sort()).toEqual(['discord', 'web']);
+  });
+
+  test('GIVEN an account already stored by another process THEN resolve finds its person and creates nobody', async () => {
+    await using store = await openStore(options());
+    const other = await identityOn(store);
+    const person = await other.people.resolve({ ...web, displayName: 'Ada' });
+    const id = await identityOn(store);
+    expect(await id.people.resolve({ ...web, displayName: 'Ada again' })).toBe(person);
+    expect(await id.people.accountsOf(person)).toEqual([web]);
+    expect(await store.db.selectFrom('people').select('id').execute()).toEqual([{ id: person }]);
+    expect(await store.db.selectFrom('platform_accounts').select(['person_id', 'display_name']).execute()).toEqual([{ person_id: person, display_name: 'Ada' }]);
+  });
+
   test('GIVEN a code asked for on web and said on discord THEN the two become one person, the relationship combines, rows re-point and the link is audited', async () => {
     await using store = await openStore(options());
     const id = await identityOn(store);

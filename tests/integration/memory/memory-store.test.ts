@@ -203,6 +203,22 @@ describe.each(backends)('memory on %s', (name, make) => {
     expect((await memory.forPerson(p.personId).recall('pomegranat harvst festivl', { k: 1, recencyWeight: 0 }))).toEqual([]);
   });
 
+  test.runIf(name.startsWith('PGlite'))('GIVEN a person with no current memory THEN recall answers nothing without asking the embedder; once they have one, it does', async () => {
+    await using fake = await startFakeEmbeddings();
+    const remote = await MemoryStore.open({ store, embedder: new OllamaEmbedder({ baseUrl: fake.url, model: 'nomic-embed-text', dims: 384 }) });
+    const p = remote.forPerson(people.add());
+    expect(await p.recall('anything about my dog')).toEqual([]);
+    expect(fake.requests).toHaveLength(0);
+    await p.write({ kind: 'fact', factKey: 'dog.name', text: 'has a dog called Juno', provenance: prov('n1', day(0)) });
+    await p.forgetLast();
+    const embedded = fake.requests.length;
+    expect(await p.recall('anything about my dog')).toEqual([]);
+    expect(fake.requests).toHaveLength(embedded);
+    await p.write({ kind: 'fact', factKey: 'dog.name', text: 'has a dog called Juno', provenance: prov('n2', day(1)) });
+    expect((await p.recall('what is my dog called')).map((m) => m.text)).toEqual(['has a dog called Juno']);
+    expect(fake.requests.length).toBe(embedded + 2); // the write, then the recall's query
+  });
+
   test.runIf(name.startsWith('PGlite'))('GIVEN the embedder is down THEN the memory is stored without a vector and full text still recalls it', async () => {
     const { log, lines } = capturedLog();
     const broken = await MemoryStore.open({ store, embedder: new OllamaEmbedder({ baseUrl: 'http://127.0.0.1:9', model: 'nomic-embed-text', dims: 384, timeoutMs: 2_000 }), log });

@@ -1,0 +1,53 @@
+// Which SQL statements a turn runs on PGlite, how often and how long each takes (diagnostic, not part of
+// `npm run bench`):   node bench/statements.ts [turns]
+// Sequential round trips (each a new conversation, as the round-trip bench sends them) after a warmup; every
+// PGlite query is timed from call to answer and grouped by its SQL text.
+import { PgliteStatements } from '../store/pglite-prepared.ts';
+import { startHelixPipe } from './helix-pipe.ts';
+import type { PipeReply } from './pipe.ts';
+
+const turns = Number(process.argv[2] ?? 500);
+const stats = new Map<string, { n: number; ms: number }>();
+let recording = false;
+// Every Kysely query on PGlite goes through PgliteStatements (prepared or not); time it there.
+const original = PgliteStatements.prototype.query;
+PgliteStatements.prototype.query = async function timedQuery(this: PgliteStatements, ...args: Parameters<PgliteStatements['query']>) {
+  const t0 = performance.now();
+  try {
+    return await original.apply(this, args);
+  } finally {
+    if (recording) {
+      const key = String(args[0]).replaceAll(/\s+/g, ' ').slice(0, 160);
+      const s = stats.get(key) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t0;
+      stats.set(key, s);
+    }
+  }
+};
+
+const pipe = await startHelixPipe({ logLevel: 'silent' });
+let pending: ((r: PipeReply) => void) | undefined;
+pipe.onReply((r) => pending?.(r));
+const run = async (n: number, tag: string) => {
+  for (let i = 0; i < n; i++) {
+    const reply = new Promise<PipeReply>((resolve) => (pending = resolve));
+    await pipe.send([{ conv: `${tag}-${i}`, seq: 1 }]);
+    await reply;
+  }
+};
+await run(200, 'warm');
+recording = true;
+const t0 = performance.now();
+await run(turns, 'stmt');
+const msPerTurn = (performance.now() - t0) / turns;
+recording = false;
+const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
+const total = rows.reduce((s, [, v]) => s + v.ms, 0);
+const count = rows.reduce((s, [, v]) => s + v.n, 0);
+console.log(`${msPerTurn.toFixed(2)} ms per round trip; ${(count / turns).toFixed(1)} statements and ${(total / turns).toFixed(2)} ms of PGlite per turn`);
+for (const [sql, v] of rows) console.log(`${(v.ms / turns).toFixed(3).padStart(7)} ms/turn ${(v.n / turns).toFixed(2).padStart(5)}×  ${(v.ms / v.n).toFixed(3)} ms each  ${sql}`);
+const stages = await pipe.stageMeansMs();
+console.log(`stage means (ms, warmup included): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+await pipe.close();
+process.exit(0);
