@@ -7,7 +7,14 @@ import { MEMORY_COLUMNS, toMemory, vectorLiteral } from './memory-rows.ts';
 import type { MemoryDeps, RecalledMemory } from './memory-types.ts';
 
 /** Full-text matches ranked per recall (newest first); facts are always ranked. */
-const FTS_WINDOW = 500;
+const FTS_WINDOW = 200;
+/**
+ * With vectors, full text looks only at the person's newest this-many current memories (every current fact is
+ * still searched), and older episodes are reached by vector similarity. An any-word query matches a large share
+ * of a long history: on PGlite at 100k memories, checking every match took 70–150 ms a recall, this about 6 ms.
+ * Without vectors (PostgreSQL lacking pgvector) full text is the only way back, so it searches everything.
+ */
+const FTS_SCAN_WITH_VECTORS = 2_000;
 
 /** How one recall runs. */
 export interface RecallOptions {
@@ -44,7 +51,7 @@ export async function recallMemories(deps: MemoryDeps, personId: PersonId, query
     .limit(n)
     .execute();
   if (recent.length === 0) return [];
-  const text = await textCandidates(deps.db, personId, query, n);
+  const text = await textCandidates(deps.db, personId, query, n, deps.vectors && !opts.noVector ? FTS_SCAN_WITH_VECTORS : undefined);
   const vector = deps.vectors && !opts.noVector ? await vectorCandidates(deps, personId, query, n, opts) : [];
   const fused = reciprocalRankFusion([
     { name: 'text' as const, ids: text.map((t) => t.id) },
@@ -74,15 +81,19 @@ export function anyWordQuery(query: string): string {
   return [...new Set(tokenize(query).filter((w) => w.length > 1))].slice(0, 32).join(' or ');
 }
 
-async function textCandidates(db: Kysely<Database>, personId: PersonId, query: string, n: number): Promise<{ id: string; kind: string }[]> {
+async function textCandidates(db: Kysely<Database>, personId: PersonId, query: string, n: number, scan: number | undefined): Promise<{ id: string; kind: string }[]> {
   const q = anyWordQuery(query);
   if (!q) return [];
   // Ranking is the cost: a query of common words can match a large share of 100k memories. Rank only the
-  // newest FTS_WINDOW matches, plus every matching fact (few, and what people ask back most).
+  // newest FTS_WINDOW matches (among the newest `scan` memories when given), plus every matching fact (few,
+  // and what people ask back most).
+  const searched = scan === undefined
+    ? sql`memories`
+    : sql`(select id, kind, tsv, valid_from, person_id, valid_to from memories where person_id = ${personId} and valid_to is null order by valid_from desc limit ${scan})`;
   const { rows } = await sql<{ id: string; kind: string }>`
     with q as (select websearch_to_tsquery('english', ${q}) as q),
     hits as (
-      (select m.id, m.kind, m.tsv, m.valid_from from memories m, q
+      (select m.id, m.kind, m.tsv, m.valid_from from ${searched} m, q
         where m.person_id = ${personId} and m.valid_to is null and m.tsv @@ q.q
         order by m.valid_from desc limit ${FTS_WINDOW})
       union
