@@ -15,6 +15,8 @@ export interface BrainMetrics {
   readonly peopleCreated: Counter;
   /** Turns appraised, by where the appraisal came from (`model`, `offline`, `fallback` when the model's was unusable). */
   readonly appraisals: Counter<'source'>;
+  /** Memories given a vector of the current embedder by the background re-embedder. */
+  readonly reembedded: Counter;
   /** Every written relationship state, by dimension: an aggregate distribution, never per person. */
   readonly relationship: Histogram<'dimension'>;
   /** Helix's mood, sampled at scrape time (set by the brain's collect hook). */
@@ -32,6 +34,7 @@ export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
     messagesPerTurn: new Histogram({ name: 'helix_turn_messages', help: 'Messages answered in one turn (bursts coalesce).', labelNames: ['platform'], buckets: [1, 2, 3, 5, 10, 20, 50], registers }),
     identityCommands: new Counter({ name: 'helix_identity_commands_total', help: 'Link and unlink commands, by outcome.', labelNames: ['command', 'outcome'], registers }),
     appraisals: new Counter({ name: 'helix_appraisals_total', help: 'Turns appraised, by source: model, offline (VADER), fallback (VADER after an unusable model answer).', labelNames: ['source'], registers }),
+    reembedded: new Counter({ name: 'helix_memories_reembedded_total', help: 'Memories given a vector of the current embedder in the background (after a switch, or written while the embedder was down).', registers }),
     peopleCreated: new Counter({ name: 'helix_people_created_total', help: 'People created for accounts seen for the first time.', registers }),
     relationship: new Histogram({ name: 'helix_relationship_state', help: 'Relationship values written (warmth, trust -1..1; familiarity 0..1), over all people.', labelNames: ['dimension'], buckets: [-0.75, -0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 0.75, 1], registers }),
     mood: new Gauge({ name: 'helix_mood', help: "Helix's mood now (pleasure, arousal, dominance; -1..1).", labelNames: ['dimension'], registers }),

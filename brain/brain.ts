@@ -21,7 +21,7 @@ import { generate } from './turn/stages/generate.ts';
 import { identityCommands } from './turn/stages/identity-commands.ts';
 import { recordEmotion } from './turn/stages/record-emotion.ts';
 import { accountsOfFrom, memoryCommands, recallMemories, rememberTurns } from './turn/stages/memory.ts';
-import { MemoryStore, enqueueConsolidation, memoriesOwnedTable, selectEmbedder, startConsolidationConsumer } from './memory/index.ts';
+import { MemoryStore, enqueueConsolidation, memoriesOwnedTable, selectEmbedder, startConsolidationConsumer, startReembedder } from './memory/index.ts';
 import { resolvePerson } from './turn/stages/resolve-person.ts';
 import { loadHistory } from './turn/stages/load-history.ts';
 import { recordIncoming } from './turn/stages/record-incoming.ts';
@@ -86,6 +86,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     log,
   });
   identity.merger.register(memoriesOwnedTable);
+  // Memories without a vector of the current embedder (a switch, or the embedder was down) get one in the background.
+  const reembedder = startReembedder(memory.deps, { onEmbedded: (n) => brainMetrics.reembedded.inc(n) });
   const accountsOf = accountsOfFrom(identity);
   // Summaries and fact extraction run in the background, on their own queue, every N messages of a person.
   const consolidationQueue = new Queue(MEMORY_CONSOLIDATION_QUEUE, { connection: redis, prefix });
@@ -163,7 +165,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
           }
         };
         // Stop taking work; in-flight turns finish (they are safe to retry if they cannot).
-        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close(), consolidation.close()])))) {
+        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close(), consolidation.close(), reembedder.close()])))) {
           redis.disconnect();
           await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }

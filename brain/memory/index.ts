@@ -9,6 +9,7 @@ export type { ForgetOutcome } from './forget.ts';
 export type { PersonDataExport } from './export.ts';
 export { recentContext, type ContextExchange, type RecentContextOptions } from './continuity.ts';
 export { reassignMemories, memoriesOwnedTable } from './reassign.ts';
+export { reembedBatch, startReembedder, type Reembedder, type ReembedderOptions } from './reembed.ts';
 export { parseMemoryCommand, type MemoryCommand } from './commands.ts';
 export { describeMemories } from './describe-memories.ts';
 export { renderMemoriesForPrompt, MEMORY_BLOCK_BEGIN, MEMORY_BLOCK_END } from './prompt-block.ts';
