@@ -44,3 +44,19 @@ export function waitUntil(done: () => boolean, timeoutMs: number, what: string):
   const timer = setInterval(check, 50);
   return { promise, tick: check };
 }
+
+/**
+ * Sends `n` one-message turns one at a time (each a new conversation `<tag>-<i>`), each after the previous
+ * reply: the diagnostics' way to drive a pipe. Takes over the pipe's reply callback.
+ */
+export function sequentialTurns(pipe: Pipe): (n: number, tag: string) => Promise<void> {
+  let pending: ((r: PipeReply) => void) | undefined;
+  pipe.onReply((r) => pending?.(r));
+  return async (n, tag) => {
+    for (let i = 0; i < n; i++) {
+      const reply = new Promise<PipeReply>((resolve) => (pending = resolve));
+      await pipe.send([{ conv: `${tag}-${i}`, seq: 1 }]);
+      await reply;
+    }
+  };
+}

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { startBarePipe } from './bare-pipe.ts';
 import { startHelixPipe } from './helix-pipe.ts';
-import type { Pipe, PipeReply } from './pipe.ts';
+import { sequentialTurns, type Pipe } from './pipe.ts';
 import { connect } from './redis-keys.ts';
 
 interface ProfileNode {
@@ -23,15 +23,7 @@ interface CpuProfile {
 const which = process.argv[2] ?? 'helix';
 const turns = Number(process.argv[3] ?? 2_000);
 const pipe: Pipe = which === 'bare' ? await startBarePipe() : await startHelixPipe({ store: which === 'helix-null-store' ? 'null' : 'pglite' });
-let pending: ((r: PipeReply) => void) | undefined;
-pipe.onReply((r) => pending?.(r));
-const run = async (n: number, tag: string) => {
-  for (let i = 0; i < n; i++) {
-    const reply = new Promise<PipeReply>((resolve) => (pending = resolve));
-    await pipe.send([{ conv: `${tag}-${i}`, seq: 1 }]);
-    await reply;
-  }
-};
+const run = sequentialTurns(pipe);
 
 const admin = connect();
 const commandStats = async () => {

@@ -4,7 +4,7 @@
 // PGlite query is timed from call to answer and grouped by its SQL text.
 import { PgliteStatements } from '../store/pglite-prepared.ts';
 import { startHelixPipe } from './helix-pipe.ts';
-import type { PipeReply } from './pipe.ts';
+import { sequentialTurns } from './pipe.ts';
 
 const turns = Number(process.argv[2] ?? 500);
 const stats = new Map<string, { n: number; ms: number }>();
@@ -27,15 +27,7 @@ PgliteStatements.prototype.query = async function timedQuery(this: PgliteStateme
 };
 
 const pipe = await startHelixPipe({ logLevel: 'silent' });
-let pending: ((r: PipeReply) => void) | undefined;
-pipe.onReply((r) => pending?.(r));
-const run = async (n: number, tag: string) => {
-  for (let i = 0; i < n; i++) {
-    const reply = new Promise<PipeReply>((resolve) => (pending = resolve));
-    await pipe.send([{ conv: `${tag}-${i}`, seq: 1 }]);
-    await reply;
-  }
-};
+const run = sequentialTurns(pipe);
 await run(200, 'warm');
 recording = true;
 const t0 = performance.now();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** One history entry, as the brain reads and writes it. */
@@ -53,12 +53,7 @@ export class ConversationLog {
           .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
       )
       .selectFrom('conversation_log')
-      .select(['platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
-      .where('platform', '=', platform)
-      .where('conversation_id', '=', conversationId)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
+      .$call(newestOf(platform, conversationId, limit))
       .execute();
     return rows.reverse().map(fromRow);
   }
@@ -68,15 +63,22 @@ export class ConversationLog {
     if (limit <= 0) return [];
     const rows = await this.#db
       .selectFrom('conversation_log')
+      .$call(newestOf(platform, conversationId, limit))
+      .execute();
+    return rows.reverse().map(fromRow);
+  }
+}
+
+/** The newest `limit` entries of one conversation, newest first, with the columns {@link fromRow} reads. */
+function newestOf(platform: string, conversationId: string, limit: number) {
+  return (qb: SelectQueryBuilder<Database, 'conversation_log', object>) =>
+    qb
       .select(['platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
       .where('platform', '=', platform)
       .where('conversation_id', '=', conversationId)
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.reverse().map(fromRow);
-  }
+      .limit(limit);
 }
 
 function toRow(e: ConversationLogEntry) {
