@@ -35,7 +35,7 @@ export async function migrate(db: Kysely<Database>, schema: string | undefined, 
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's migrator reads the catalog of every schema (to find its own table); another schema dropped at that
-  // moment fails the read with 3F000 naming that schema. Nothing was applied then: try again, a few times.
+  // moment fails the read naming that schema (3F000 or 42P01). Nothing was applied then: try again, a few times.
   for (let attempt = 1; attempt <= 3 && error && droppedElsewhere(error, schema) && !results?.some((r) => r.status === 'Success'); attempt++) {
     log?.warn({ attempt, err: (error as Error).message }, 'another schema vanished while migrations were checked; retrying');
     ({ error, results } = await migrator.migrateToLatest());
@@ -50,11 +50,23 @@ export async function migrate(db: Kysely<Database>, schema: string | undefined, 
   }
 }
 
-/** A 3F000 "schema does not exist" about a schema other than ours (a concurrent DROP SCHEMA elsewhere). */
+/**
+ * The catalog read tripped over another schema being dropped at that moment: 3F000 (schema "x" does not exist) or
+ * 42P01 (relation "x.table" does not exist) naming a schema other than ours.
+ */
 function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
   const e = error as { code?: string; message?: string };
-  const named = /schema "([^"]+)" does not exist/.exec(e.message ?? '')?.[1];
-  return e.code === '3F000' && named !== undefined && named !== (schema ?? 'public');
+  const ours = schema ?? 'public';
+  const message = e.message ?? '';
+  if (e.code === '3F000') {
+    const named = /schema "([^"]+)" does not exist/.exec(message)?.[1];
+    return named !== undefined && named !== ours;
+  }
+  if (e.code === '42P01') {
+    const named = /relation "([^".]+)\.[^"]+" does not exist/.exec(message)?.[1];
+    return named !== undefined && named !== ours;
+  }
+  return false;
 }
 
 /** True when every known migration is recorded as applied. */
