@@ -24,6 +24,7 @@ export { createRedis, redisReady, assertKeyPrefix, logOutages, DEFAULT_KEY_PREFI
 export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
+export { trimHeapWhenIdle } from './observe/heap-trim.ts';
 export { runCloseSteps, withDeadline, type CloseStep } from './shutdown.ts';
 export { monotonicNow } from './clock.ts';
 export { DeliveryLedger } from './delivery-ledger.ts';

@@ -1,12 +1,13 @@
 // The ops service process: `npm run ops`. Wiring only: config, logger, store, pagers, then the service; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../mesh/index.ts';
 import { openStore } from '../store/index.ts';
 import { MISSING_RECEIVER_CREDENTIALS, startOps } from './ops-service.ts';
 import { createPagers } from './paging/index.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('ops', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 if (!config.ops.receiverToken && !config.ops.receiverBasicAuth) {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '../config/index.ts';
 // Direct imports, not mesh/index.ts: the supervisor stays small (no BullMQ in this process).
 import { HelixError } from '../mesh/errors.ts';
+import { trimHeapWhenIdle } from '../mesh/observe/heap-trim.ts';
 import { createLogger } from '../mesh/observe/log.ts';
 import { redacted, startSupervisor } from './supervisor.ts';
 
@@ -10,6 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // A bad config stops here, before anything is started (exit 1: nothing supervises the supervisor).
 const { config } = loadConfigOrExit(1);
 const log = createLogger('supervisor', config.log.level);
+trimHeapWhenIdle(log);
 
 let supervisor: Awaited<ReturnType<typeof startSupervisor>>;
 try {

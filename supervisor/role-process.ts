@@ -12,6 +12,8 @@ export interface RoleProcessOptions {
   /** Polled after each spawn; the role counts as up once it answers 200. Unset: up once spawned. */
   healthUrl: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** Node command-line flags before the entry file. @defaultValue `[]` */
+  nodeFlags?: readonly string[];
   log: Logger;
   stopTimeoutMs: number;
   maxRestartDelayMs: number;
@@ -99,12 +101,12 @@ export class RoleProcess {
   }
 
   #spawn(): void {
-    const { log, entry, env } = this.#opts;
+    const { log, entry, env, nodeFlags = [] } = this.#opts;
     this.#state = 'starting';
     const startedAt = Date.now();
     // Own process group (detached): a terminal's Ctrl-C reaches only the supervisor, which then stops the
     // roles in order. The IPC channel is only a lifeline: a role exits when it closes (the supervisor died, even by kill -9).
-    const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    const child = spawn(process.execPath, [...nodeFlags, entry], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     this.#child = child;
     log.info({ name: this.name, child_pid: child.pid }, 'role starting');
     void this.#watchHealth(child);

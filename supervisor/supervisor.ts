@@ -6,7 +6,7 @@ import type { Logger } from '../mesh/observe/log.ts';
 import { Counter, Gauge, createProcessMetrics } from '../mesh/observe/metrics.ts';
 import { chooseRedis, type RedisChoice } from './redis-choice.ts';
 import { RoleProcess } from './role-process.ts';
-import { ROLES, consoleUrl, type RoleDefinition } from './roles.ts';
+import { ROLES, ROLE_NODE_FLAGS, consoleUrl, type RoleDefinition } from './roles.ts';
 
 export interface SupervisorOptions {
   config: HelixConfig;
@@ -50,6 +50,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<RunningS
         entry: resolve(opts.root, def.entry),
         healthUrl: def.healthUrl(config),
         env,
+        nodeFlags: ROLE_NODE_FLAGS,
         log,
         stopTimeoutMs: config.supervisor.stopTimeoutMs,
         maxRestartDelayMs: config.supervisor.maxRestartDelayMs,

@@ -1,11 +1,12 @@
 // The Google Chat app process: `npm run gchat`. Wiring only: config, logger, the bot; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../../mesh/index.ts';
 import { MISSING_CREDENTIALS, serviceAccountOf } from './chat-client.ts';
 import { startGChatBot } from './gchat-bot.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('gchat', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 if (!config.gchat.credentials && !(config.gchat.clientEmail && config.gchat.privateKey)) {

@@ -1,10 +1,11 @@
 // The GitHub App bot process: `npm run github`. Wiring only: config, logger, the bot; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../../mesh/index.ts';
 import { MISSING_CREDENTIALS, startGitHubBot } from './github-bot.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('github', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 if (!config.github.appId || !config.github.privateKey || !config.github.webhookSecret) {

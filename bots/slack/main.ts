@@ -1,10 +1,11 @@
 // The Slack bot process: `npm run slack`. Wiring only: config, logger, the bot; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../../mesh/index.ts';
 import { startSlackBot } from './slack-bot.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('slack', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 if (!config.slack.botToken || !(config.slack.socketMode ? config.slack.appToken : config.slack.signingSecret)) {

@@ -1,10 +1,11 @@
 // The web console process: `npm run web`. Wiring only: config, logger, the bot; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../../mesh/index.ts';
 import { startWebBot } from './web-bot.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('web', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 try {

@@ -1,12 +1,13 @@
 // The X bot process: `npm run x`. Wiring only: config, logger, the bot; ordered shutdown on signals.
 import { DEFAULT_REDIS_URL, loadConfigOrExit } from '../../config/index.ts';
-import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError } from '../../mesh/index.ts';
+import { EXIT_CONFIG, createLogger, exitOnShutdown, exitOnStartupError, trimHeapWhenIdle } from '../../mesh/index.ts';
 import { MISSING_CREDENTIALS, hasXCredentials } from './x-client.ts';
 import { startXBot } from './x-bot.ts';
 import { statusOf } from './x-errors.ts';
 
 const { config } = loadConfigOrExit(EXIT_CONFIG);
 const log = createLogger('x', config.log.level);
+trimHeapWhenIdle(log);
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 
 if (!hasXCredentials(config.x)) {

@@ -37,8 +37,10 @@ describe('supervised role process', () => {
     r.start();
     await eventually(() => starts.length >= 5, 10_000, 'five restarts');
     const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    // 100, 200, 400, 400 ms (+ process start time): growing, then capped.
-    expect(gaps[1]!).toBeGreaterThan(gaps[0]!);
+    // Each gap is the restart delay (50 ms doubling: 100, 200, 400, then capped at 400) plus the crashing
+    // process's own start time, which varies with load; so each gap is at least its delay, and the capped one bounded.
+    const delays = [100, 200, 400, 400];
+    delays.forEach((d, i) => expect(gaps[i]!).toBeGreaterThanOrEqual(d - 5));
     expect(gaps[3]!).toBeLessThan(400 + 1_500);
     expect(r.restarts).toBeGreaterThanOrEqual(5);
     await r.stop();
