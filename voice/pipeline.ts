@@ -2,9 +2,18 @@
 // `transcript` events out. Each speaker has their own decoder, resampler, VAD, endpointer and
 // barge-in state, so one speaker's corrupt packets, endless talking or failed transcription never
 // touches another's.
+//
+// Time: a packet's audio ended when it arrived (a client sends each 20 ms as soon as it has it), so frames
+// are stamped with their audio's start on the wall clock: the first packet of a talk spurt sets the clock, and
+// each frame moves it on by 20 ms. Where a later packet shows that the clock runs ahead of the wall clock (the
+// first packet came late, or buffered packets came all at once), the lead is kept, and the wall clock is read
+// with it when the missing time is filled in. Discord sends nothing while someone is quiet: a
+// speaker's talk spurt ends with Opus silence frames and then no packets at all. From then on (or, without
+// them, once packets have stopped for `packetGapMs`) the missing time is silence, and the open utterance
+// ends on a timer at the exact moment the end-of-turn silence is complete, not at the next packet or tick.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../mesh/index.ts';
-import { OpusPacketDecoder } from './audio/opus.ts';
+import { isOpusSilenceFrame, OpusPacketDecoder } from './audio/opus.ts';
 import { BargeIn, type BargeInOptions } from './barge-in.ts';
 import { Endpointer, type EndpointEvent, type EndpointerOptions } from './endpointing.ts';
 import { transcribeBounded, type SttEngine } from './stt/engine.ts';
@@ -22,7 +31,7 @@ export interface VoicePipelineOptions {
   bargeIn?: Partial<BargeInOptions>;
   /** More whole-transcript phrases to drop, besides the built-in hallucination list. @defaultValue `[]` */
   hallucinations?: readonly string[];
-  /** After this long without packets from a speaker mid-utterance, the missing time counts as silence (Discord sends nothing while someone is quiet). @defaultValue `100` */
+  /** After this long without packets from a speaker mid-utterance, the missing time counts as silence (Discord sends nothing while someone is quiet; its clients say so at once with Opus silence frames, which need no wait). @defaultValue `100` */
   packetGapMs?: number;
   /** Clock in ms. @defaultValue `Date.now` */
   now?: () => number;
@@ -93,9 +102,16 @@ interface Speaker {
   endpointer: Endpointer;
   bargeIn: BargeIn;
   pending: Int16Array;
-  /** Timestamp of the next 16 kHz frame (audio time, pulled up to the wall clock after a gap). */
+  /** Start of the next 16 kHz frame (audio time, pulled up to the wall clock after a gap). */
   clock: number;
+  /** How far `clock` runs ahead of the wall clock (≥ 0): the most any packet of the spurt arrived before the clock said its audio ended. */
+  lead: number;
   lastPacketAt: number;
+  /** The speaker stopped sending (their last packet was an Opus silence frame, or none came for `packetGapMs`): the time since is silence. */
+  quiet: boolean;
+  /** Ends the open utterance when its silence is complete (only while `quiet`). */
+  endTimer: NodeJS.Timeout | undefined;
+  endTimerDue: number;
   stt: Promise<void>;
   sttPending: number;
   corrupt: number;
@@ -145,14 +161,18 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
       if (sp.corrupt === 1 || sp.corrupt % 500 === 0) this.#opts.logger.warn({ userId, corrupt: sp.corrupt, err }, 'voice: dropped an undecodable Opus packet');
       return;
     }
-    if (now - sp.lastPacketAt > this.#opts.packetGapMs) this.#catchUp(sp, now);
+    // This packet's audio ends now: it started one packet earlier.
+    if (now - sp.lastPacketAt > this.#opts.packetGapMs) this.#catchUp(sp, now - mono16k.length / (VAD_RATE / 1_000));
     sp.lastPacketAt = now;
+    sp.quiet = isOpusSilenceFrame(packet);
     const joined = new Int16Array(sp.pending.length + mono16k.length);
     joined.set(sp.pending);
     joined.set(mono16k, sp.pending.length);
     let at = 0;
     for (; at + VAD_FRAME_SAMPLES <= joined.length; at += VAD_FRAME_SAMPLES) this.#frame(sp, joined.slice(at, at + VAD_FRAME_SAMPLES), true);
     sp.pending = joined.slice(at);
+    sp.lead = Math.max(sp.lead, sp.clock - now);
+    this.#armEnd(sp);
   }
 
   /** Whether Helix is playing audio into the call (barge-in only counts speech while it is). */
@@ -195,7 +215,6 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   #speaker(userId: string): Speaker {
     let sp = this.#speakers.get(userId);
     if (!sp) {
-      const now = this.#opts.now();
       const bargeIn = new BargeIn(this.#opts.bargeIn);
       bargeIn.setPlaying(this.#playing);
       sp = {
@@ -206,8 +225,13 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
         endpointer: new Endpointer(this.#opts.endpointing),
         bargeIn,
         pending: new Int16Array(0),
-        clock: now,
-        lastPacketAt: now,
+        // The first packet sets both (see push).
+        clock: Number.NEGATIVE_INFINITY,
+        lead: 0,
+        lastPacketAt: Number.NEGATIVE_INFINITY,
+        quiet: false,
+        endTimer: undefined,
+        endTimerDue: 0,
         stt: Promise.resolve(),
         sttPending: 0,
         corrupt: 0,
@@ -219,29 +243,59 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
 
   #frame(sp: Speaker, frame: Int16Array, real: boolean): void {
     this.stats.frames++;
-    const speech = real ? sp.detector.classify(frame).speech : false;
+    const verdict = real ? sp.detector.classify(frame) : undefined;
+    const speech = verdict?.speech ?? false;
     const at = sp.clock;
     sp.clock += VAD_FRAME_MS;
     if (sp.bargeIn.frame(speech) === 'stop') this.#emit('barge-in', { userId: sp.userId, at });
-    this.#handle(sp, sp.endpointer.push(frame, speech, at));
+    this.#handle(sp, sp.endpointer.push(frame, speech, at, verdict?.dbfs));
   }
 
-  /** The speaker sent nothing for a while: the missing time was silence (only matters mid-utterance). */
-  #catchUp(sp: Speaker, now: number): void {
-    if (!sp.endpointer.active) {
-      sp.clock = Math.max(sp.clock, now);
-      return;
+  /** The speaker sent nothing up to `wallUpTo` (wall clock): the missing time was silence (only matters mid-utterance). */
+  #catchUp(sp: Speaker, wallUpTo: number): void {
+    if (sp.endpointer.active) {
+      const silence = new Int16Array(VAD_FRAME_SAMPLES);
+      const upTo = wallUpTo + sp.lead;
+      while (sp.clock + VAD_FRAME_MS <= upTo && sp.endpointer.active) this.#frame(sp, silence, false);
+      if (sp.endpointer.active) return;
     }
-    const silence = new Int16Array(VAD_FRAME_SAMPLES);
-    while (sp.clock + VAD_FRAME_MS <= now && sp.endpointer.active) this.#frame(sp, silence, false);
-    if (!sp.endpointer.active) sp.clock = Math.max(sp.clock, now);
+    // Between utterances the clock starts again from the wall clock (never going back).
+    sp.clock = Math.max(sp.clock, wallUpTo);
+    sp.lead = sp.clock - wallUpTo;
   }
 
+  /** Packets stopped without a silence frame (a client that does not send them, or lost ones): quiet from now on. */
   #fillGaps(): void {
     const now = this.#opts.now();
     for (const sp of this.#speakers.values()) {
-      if (sp.endpointer.active && now - sp.lastPacketAt > this.#opts.packetGapMs) this.#catchUp(sp, now);
+      if (sp.endpointer.active && now - sp.lastPacketAt > this.#opts.packetGapMs) {
+        sp.quiet = true;
+        this.#catchUp(sp, now);
+        this.#armEnd(sp);
+      }
     }
+  }
+
+  /** While a quiet speaker's utterance is open, a timer ends it when its end-of-turn silence is complete. */
+  #armEnd(sp: Speaker): void {
+    const due = sp.quiet ? sp.endpointer.silenceDeadline : undefined;
+    if (due === undefined) {
+      if (sp.endTimer) clearTimeout(sp.endTimer);
+      sp.endTimer = undefined;
+      return;
+    }
+    if (sp.endTimer && sp.endTimerDue === due) return;
+    if (sp.endTimer) clearTimeout(sp.endTimer);
+    sp.endTimerDue = due;
+    sp.endTimer = setTimeout(() => this.#endDue(sp), Math.max(0, due - sp.lead - this.#opts.now()));
+    sp.endTimer.unref();
+  }
+
+  #endDue(sp: Speaker): void {
+    sp.endTimer = undefined;
+    if (this.#closed || this.#speakers.get(sp.userId) !== sp) return;
+    if (sp.quiet) this.#catchUp(sp, this.#opts.now());
+    this.#armEnd(sp);
   }
 
   #handle(sp: Speaker, events: EndpointEvent[]): void {
@@ -297,6 +351,8 @@ export class VoicePipeline extends EventEmitter<VoicePipelineEvents> {
   }
 
   #free(sp: Speaker): void {
+    if (sp.endTimer) clearTimeout(sp.endTimer);
+    sp.endTimer = undefined;
     sp.decoder.close();
     sp.detector.close();
   }

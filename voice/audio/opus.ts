@@ -15,6 +15,17 @@ export const OPUS_CHANNELS = 2;
 export const FRAME_MS = 20;
 /** Samples per channel in one 20 ms frame at 48 kHz. */
 export const FRAME_SAMPLES = (OPUS_RATE * FRAME_MS) / 1_000;
+/**
+ * The Opus packet a sender puts at the end of a talk spurt (a 20 ms CELT frame of silence): Discord's clients send
+ * five of these when the person stops talking (or lets go of push-to-talk), then nothing until they talk again.
+ */
+export const OPUS_SILENCE_FRAME: Readonly<Uint8Array> = Uint8Array.of(0xf8, 0xff, 0xfe);
+
+/** True for {@link OPUS_SILENCE_FRAME}: the sender stopped sending. */
+export function isOpusSilenceFrame(packet: Uint8Array): boolean {
+  return packet.length === 3 && packet[0] === 0xf8 && packet[1] === 0xff && packet[2] === 0xfe;
+}
+
 /** Largest Opus packet libopus accepts (RFC 6716 §3.4: 1275 bytes per frame, up to 3 frames per packet here). */
 const MAX_PACKET_BYTES = 3_828;
 /** Longest packet we accept: 120 ms (RFC 6716 §3.2.5). */

@@ -1,11 +1,13 @@
 // speak(): a streamed reply → 20 ms Opus frames (48 kHz stereo), sentence by sentence. Synthesis of
 // the first sentence starts as soon as it is complete, while the rest of the text is still coming;
 // later sentences are synthesized while earlier ones play. A sentence whose synthesis fails or hangs
-// is logged and skipped. Stop playback by aborting `signal` or by leaving the loop.
+// is logged and skipped. Stop playback by aborting `signal` or by leaving the loop. A synthesized sentence
+// is resampled and encoded a little at a time as its frames are asked for, so its first frame costs
+// 60 ms of audio's worth of work, not the whole sentence's.
 import type { Logger } from '../../mesh/index.ts';
 import { FRAME_SAMPLES, OPUS_CHANNELS, OPUS_RATE, OpusFrameEncoder } from '../audio/opus.ts';
 import { downmixToMono, upmix, type Pcm } from '../audio/pcm.ts';
-import { resampleMono } from '../audio/resample.ts';
+import { Resampler, resampleMono } from '../audio/resample.ts';
 import type { TtsEngine } from './engine.ts';
 import { SentenceSplitter } from './sentences.ts';
 
@@ -18,7 +20,12 @@ export interface SpeakOptions {
   signal?: AbortSignal;
   /** Called as each sentence's synthesis starts (for logs and tests). */
   onSentence?: (sentence: string) => void;
+  /** Called when a sentence's synthesis succeeded, with the time the engine took (ms). */
+  onSynthesized?: (sentence: string, engineMs: number) => void;
 }
+
+/** Engine audio resampled per block of this much (ms): the first frame waits for one block, not the sentence. */
+const RESAMPLE_BLOCK_MS = 60;
 
 /** Text as it streams from the model: an async iterable of deltas, or the whole text. */
 export type ReplyText = string | Iterable<string> | AsyncIterable<string>;
@@ -27,6 +34,19 @@ export type ReplyText = string | Iterable<string> | AsyncIterable<string>;
 export function toDiscordPcm(pcm: Pcm): Int16Array {
   const mono = downmixToMono(pcm.samples, pcm.channels);
   return upmix(resampleMono(mono, pcm.sampleRate, OPUS_RATE), OPUS_CHANNELS);
+}
+
+/** {@link toDiscordPcm} block by block (the same samples, joined). */
+export function* toDiscordPcmBlocks(pcm: Pcm, blockMs = RESAMPLE_BLOCK_MS): Generator<Int16Array> {
+  const mono = downmixToMono(pcm.samples, pcm.channels);
+  if (pcm.sampleRate === OPUS_RATE) {
+    yield upmix(mono, OPUS_CHANNELS);
+    return;
+  }
+  const resampler = new Resampler(pcm.sampleRate, OPUS_RATE);
+  const block = Math.max(1, Math.round((pcm.sampleRate * blockMs) / 1_000));
+  for (let at = 0; at < mono.length; at += block) yield upmix(resampler.push(mono.subarray(at, at + block)), OPUS_CHANNELS);
+  yield upmix(resampler.flush(), OPUS_CHANNELS);
 }
 
 /** Opus frames of the spoken reply, for `createAudioResource(frames, { inputType: StreamType.Opus })`. */
@@ -44,7 +64,7 @@ export async function* speak(text: ReplyText, engine: TtsEngine, options: SpeakO
   };
   let chain: Promise<unknown> = Promise.resolve();
   const enqueue = (sentence: string) => {
-    const p = chain.then(() => synthesizeBounded(engine, sentence, timeoutMs, stop.signal, logger, options.onSentence));
+    const p = chain.then(() => synthesizeBounded(engine, sentence, timeoutMs, stop.signal, logger, options));
     chain = p;
     queue.push(p);
     notify();
@@ -92,16 +112,17 @@ export async function* speak(text: ReplyText, engine: TtsEngine, options: SpeakO
       }
       const pcm = await next;
       if (!pcm || stop.signal.aborted) continue;
-      const stereo = toDiscordPcm(pcm);
-      const joined = new Int16Array(pending.length + stereo.length);
-      joined.set(pending);
-      joined.set(stereo, pending.length);
-      let at = 0;
-      for (; at + frameLen <= joined.length; at += frameLen) {
-        if (stop.signal.aborted) return;
-        yield encoder.encode(joined.subarray(at, at + frameLen));
+      for (const stereo of toDiscordPcmBlocks(pcm)) {
+        const joined = new Int16Array(pending.length + stereo.length);
+        joined.set(pending);
+        joined.set(stereo, pending.length);
+        let at = 0;
+        for (; at + frameLen <= joined.length; at += frameLen) {
+          if (stop.signal.aborted) return;
+          yield encoder.encode(joined.subarray(at, at + frameLen));
+        }
+        pending = joined.slice(at);
       }
-      pending = joined.slice(at);
     }
     if (pending.length > 0 && !stop.signal.aborted) {
       const last = new Int16Array(frameLen);
@@ -116,9 +137,10 @@ export async function* speak(text: ReplyText, engine: TtsEngine, options: SpeakO
   }
 }
 
-async function synthesizeBounded(engine: TtsEngine, sentence: string, timeoutMs: number, signal: AbortSignal, logger: Logger, onSentence?: (s: string) => void): Promise<Pcm | null> {
+async function synthesizeBounded(engine: TtsEngine, sentence: string, timeoutMs: number, signal: AbortSignal, logger: Logger, hooks: Pick<SpeakOptions, 'onSentence' | 'onSynthesized'>): Promise<Pcm | null> {
   if (signal.aborted) return null;
-  onSentence?.(sentence);
+  hooks.onSentence?.(sentence);
+  const t0 = performance.now();
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -127,7 +149,9 @@ async function synthesizeBounded(engine: TtsEngine, sentence: string, timeoutMs:
   try {
     const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }));
     aborted.catch(() => {});
-    return await Promise.race([engine.synthesize(sentence, { signal: controller.signal }), aborted]);
+    const pcm = await Promise.race([engine.synthesize(sentence, { signal: controller.signal }), aborted]);
+    hooks.onSynthesized?.(sentence, performance.now() - t0);
+    return pcm;
   } catch (err) {
     if (!signal.aborted) {
       const timedOut = controller.signal.aborted;

@@ -34,8 +34,18 @@ export interface VoiceConversationOptions {
   maxEarlyPackets?: number;
 }
 
-/** How saying a reply ended. */
-export type SayOutcome = 'spoken' | 'interrupted' | 'not_in_voice';
+/** How saying a reply ended (`skipped`: the `beforePlay` check said no). */
+export type SayOutcome = 'spoken' | 'interrupted' | 'not_in_voice' | 'skipped';
+
+/** Options of {@link VoiceConversation.say}. */
+export interface SayOptions {
+  /**
+   * Runs when the reply's turn to play comes, while its first sentence is already being synthesized; the reply
+   * plays only if it resolves true (`skipped` otherwise), and a rejection is say()'s. For a once-only mark
+   * (the delivery ledger) that then costs no time before the first packet.
+   */
+  beforePlay?: () => Promise<boolean>;
+}
 
 /** Timings of one spoken reply (logs, the benchmark). */
 export interface SpokenReply {
@@ -43,7 +53,7 @@ export interface SpokenReply {
   outcome: SayOutcome;
   /** From say() to the first Opus frame handed to the player (waiting for an earlier reply included). */
   firstFrameMs: number | undefined;
-  /** Text-to-speech time of the first sentence. */
+  /** Text-to-speech engine time of the first sentence (its synthesis call, start to audio). */
   firstSentenceTtsMs: number | undefined;
   frames: number;
 }
@@ -218,41 +228,71 @@ export class VoiceConversation extends EventEmitter<VoiceConversationEvents> {
    * Says a reply in the call, after the replies before it. Resolves when it was played to the end,
    * interrupted (barge-in, or a barge-in came while it waited its turn) or could not be said (Helix left).
    */
-  say(replyId: string, text: string, log: Logger = this.#opts.log): Promise<SpokenReply> {
+  say(replyId: string, text: string, log: Logger = this.#opts.log, options: SayOptions = {}): Promise<SpokenReply> {
     const generation = this.#generation;
     const t0 = performance.now();
-    const run = this.#chain.then(() => this.#play(replyId, text, generation, t0, log));
+    const run = this.#chain.then(() => this.#play(replyId, text, generation, t0, log, options));
     this.#chain = run.catch(() => undefined);
     return run;
   }
 
-  async #play(replyId: string, text: string, generation: number, t0: number, log: Logger): Promise<SpokenReply> {
+  async #play(replyId: string, text: string, generation: number, t0: number, log: Logger, options: SayOptions): Promise<SpokenReply> {
     const result: SpokenReply = { replyId, outcome: 'interrupted', firstFrameMs: undefined, firstSentenceTtsMs: undefined, frames: 0 };
     if (this.closed) return { ...result, outcome: 'not_in_voice' };
     if (generation !== this.#generation) return result; // someone spoke over Helix since this reply was queued
     const controller = new AbortController();
     this.#current = controller;
-    let sentenceAt: number | undefined;
+    let firstEngineMs: number | undefined;
     const frames = speak(text, this.#opts.tts, {
       logger: log,
       timeoutMs: this.#opts.ttsTimeoutMs,
       signal: controller.signal,
-      onSentence: () => (sentenceAt ??= performance.now()),
+      onSynthesized: (_s, ms) => (firstEngineMs ??= ms),
     });
     const tap = async function* (this: VoiceConversation): AsyncGenerator<Buffer> {
       for await (const frame of frames) {
         if (result.frames++ === 0) {
           const now = performance.now();
           result.firstFrameMs = now - t0;
-          result.firstSentenceTtsMs = sentenceAt === undefined ? undefined : now - sentenceAt;
+          result.firstSentenceTtsMs = firstEngineMs;
           this.#opts.metrics.firstAudio.observe(result.firstFrameMs / 1_000);
           this.emit('reply-audio', replyId, Date.now());
         }
         yield frame;
       }
     }.call(this);
+    let source: AsyncIterable<Buffer> = tap;
+    if (options.beforePlay) {
+      // Start synthesizing the first sentence now; the check runs meanwhile.
+      const first = tap.next();
+      first.catch(() => undefined);
+      const drop = async (reason: unknown) => {
+        controller.abort(reason);
+        if (this.#current === controller) this.#current = undefined;
+        await tap.return(undefined).catch(() => undefined);
+      };
+      let go: boolean;
+      try {
+        go = await options.beforePlay();
+      } catch (err) {
+        await drop(err);
+        throw err;
+      }
+      if (!go || controller.signal.aborted || generation !== this.#generation) {
+        await drop(new Error(go ? 'barge-in' : 'reply skipped'));
+        const skipped = { ...result, outcome: go ? ('interrupted' as const) : ('skipped' as const), frames: 0 };
+        this.emit('spoken', skipped);
+        return skipped;
+      }
+      source = (async function* () {
+        const f = await first;
+        if (f.done) return;
+        yield f.value;
+        yield* tap;
+      })();
+    }
     try {
-      const end = await this.#session.play(tap);
+      const end = await this.#session.play(source);
       result.outcome = end === 'finished' ? 'spoken' : end === 'closed' ? 'not_in_voice' : 'interrupted';
     } finally {
       controller.abort(new Error('reply over'));

@@ -154,20 +154,25 @@ export class VoiceConversations {
       return 'posted';
     }
     const key = `${reply.replyId}#voice`;
-    if ((await ledger.posted(key)).size > 0) {
-      metrics.replies.inc({ outcome: 'duplicate' });
-      log.info('voice reply already spoken; not saying it again');
-      return 'duplicate';
-    }
-    await ledger.record(key, 0, 'spoken');
+    // The ledger is checked and marked before the reply plays, while its first sentence is synthesized.
+    const once = async () => {
+      if ((await ledger.posted(key)).size > 0) return false;
+      await ledger.record(key, 0, 'spoken');
+      return true;
+    };
     const text = spokenText(reply);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), sayDeadlineMs(text.length))));
-    const said = await Promise.race([conv.say(reply.replyId, text, log), deadline]).finally(() => clearTimeout(timer));
+    const said = await Promise.race([conv.say(reply.replyId, text, log, { beforePlay: once }), deadline]).finally(() => clearTimeout(timer));
     if (said === 'timeout') {
       log.warn({ chars: text.length }, 'voice reply still playing past its deadline; the delivery job lets go of it');
       metrics.replies.inc({ outcome: 'spoken' });
       return 'spoken';
+    }
+    if (said.outcome === 'skipped') {
+      metrics.replies.inc({ outcome: 'duplicate' });
+      log.info('voice reply already spoken; not saying it again');
+      return 'duplicate';
     }
     metrics.replies.inc({ outcome: said.outcome });
     log.info({ outcome: said.outcome, first_frame_ms: roundOr(said.firstFrameMs), first_sentence_tts_ms: roundOr(said.firstSentenceTtsMs), frames: said.frames }, 'voice reply said');

@@ -20,6 +20,12 @@
 // - The end behaviour is Manual: endpointing is done downstream on the packets, not by Discord's silence timer.
 // - AudioPlayer.stop(true) goes Idle at once and the packet prepared for the next tick is never dispatched;
 //   stop() without force would send 5 more silence frames (100 ms) first.
+// - The players share one 20 ms cycle: each step sends the packet prepared in the step before, then reads the
+//   next one. A resource handed over while it is still empty is read at the first step after it has a frame
+//   and sent at the step after that: 20-40 ms after the first frame was ready. So a reply (when nothing else
+//   is playing) is handed to the player only once its first frame is there: that frame goes out at once with
+//   VoiceConnection.playOpusPacket, and the player's cycle (started by play() if it was idle) sends the rest
+//   from the next step on.
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import {
@@ -87,6 +93,8 @@ interface Playback {
   resource: AudioResource;
   end: PlaybackEnd;
   resolve: (end: PlaybackEnd) => void;
+  /** Handed to the player (until then it waits for its first frame). */
+  started: boolean;
 }
 
 /** {@link VoiceSession} over a real @discordjs/voice VoiceConnection and AudioPlayer. */
@@ -271,9 +279,13 @@ export class DiscordVoiceSession implements VoiceSession {
       this.#playback = undefined;
       previous.resolve('replaced');
     }
-    const resource = createAudioResource(Readable.from(opusFrames, { objectMode: true }), { inputType: StreamType.Opus });
+    // One frame of read-ahead: with Node's default (16) the stream keeps encoding frames in one run of microtasks
+    // before it says 'readable', which holds the first packet back by milliseconds. More buffering would not help:
+    // the frames are made as fast as they are read, the reader is on the same event loop, and the next sentence's
+    // synthesis runs ahead on its own (see voice/tts/speak.ts).
+    const resource = createAudioResource(Readable.from(opusFrames, { objectMode: true, highWaterMark: 1 }), { inputType: StreamType.Opus });
     return new Promise<PlaybackEnd>((resolve) => {
-      this.#playback = {
+      const pb: Playback = {
         resource,
         end: 'finished',
         resolve: (end) => {
@@ -281,17 +293,67 @@ export class DiscordVoiceSession implements VoiceSession {
           if (end !== 'replaced') this.#emit('playback', false);
           resolve(end);
         },
+        started: false,
       };
+      this.#playback = pb;
       if (!previous) this.#emit('playback', true);
-      this.#player.play(resource);
+      if (previous?.started || this.#player.state.status !== AudioPlayerStatus.Idle) {
+        // Something is playing: the player swaps resources on its own cycle, without a gap.
+        this.#start(pb, false);
+        return;
+      }
+      if (previous) previous.resource.playStream.destroy();
+      this.#startOnFirstFrame(pb);
     });
+  }
+
+  /** Hands the playback to the player once its first frame is readable (or its frames ran out). */
+  #startOnFirstFrame(pb: Playback): void {
+    const stream = pb.resource.playStream;
+    // Until the player listens (play() adds its own), a failing frame source must not throw an unhandled 'error'.
+    const failed = (err: Error) => this.#opts.log.warn({ guild_id: this.guildId, err: err.message }, 'voice playback error');
+    const ready = () => {
+      stream.off('readable', ready);
+      stream.off('close', ready);
+      stream.off('error', failed);
+      if (this.#playback !== pb || pb.started) return;
+      if (stream.destroyed) {
+        // The frames failed or ended before any was readable: nothing to play.
+        this.#playback = undefined;
+        pb.resolve(pb.end);
+        return;
+      }
+      this.#start(pb, true);
+    };
+    stream.on('error', failed);
+    if (pb.resource.started) return ready();
+    stream.on('readable', ready);
+    stream.on('close', ready);
+  }
+
+  #start(pb: Playback, sendFirstNow: boolean): void {
+    pb.started = true;
+    const { connection } = this.#opts;
+    if (sendFirstNow && connection.state.status === VoiceConnectionStatus.Ready) {
+      // The first frame at once (it also overwrites a stale packet an earlier, stopped playback left prepared).
+      const first = pb.resource.read();
+      if (first) connection.playOpusPacket(first);
+    }
+    this.#player.play(pb.resource);
   }
 
   stopPlayback(): void {
     const pb = this.#playback;
     if (!pb) return;
     pb.end = 'stopped';
-    this.#player.stop(true);
+    if (pb.started) {
+      this.#player.stop(true);
+      return;
+    }
+    // Still waiting for its first frame: close the source (speak() cancels its synthesis).
+    this.#playback = undefined;
+    pb.resource.playStream.destroy();
+    pb.resolve('stopped');
   }
 
   close(reason = 'left'): Promise<void> {
@@ -302,6 +364,7 @@ export class DiscordVoiceSession implements VoiceSession {
       this.#state = 'closed';
       const pb = this.#playback;
       this.#playback = undefined;
+      if (pb && !pb.started) pb.resource.playStream.destroy();
       pb?.resolve('closed');
       try {
         this.#player.stop(true);

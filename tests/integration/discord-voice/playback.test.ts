@@ -58,6 +58,32 @@ describe('discord voice: playback', () => {
     expect(correlation(frameRms(decoded.pcm), frameRms(decodeOpus(sent).pcm))).toBeGreaterThan(0.95);
   }, 60_000);
 
+  test('GIVEN a reply whose first frame takes a while (text-to-speech) THEN that frame is sent the moment it exists, not on the player\'s next 20 ms cycles, and the rest follows at 20 ms pace', async () => {
+    mesh = await startVoiceMesh();
+    await enterVoice(mesh, 'alice');
+    const session = await mesh.join();
+    const sent = encodeOpus(shortPcm).slice(0, 10);
+    const latencies: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const before = mesh.voice.played().length;
+      let readyAt = 0;
+      async function* slowStart(): AsyncGenerator<Buffer> {
+        await new Promise((r) => setTimeout(r, 120)); // "synthesis"
+        readyAt = Date.now();
+        yield* sent;
+      }
+      expect(await session.play(slowStart())).toBe('finished');
+      const audio = mesh.voice.played().slice(before).filter((p) => !p.silence);
+      expect(audio.map((p) => p.opus)).toEqual(sent);
+      latencies.push(audio[0]!.at - readyAt);
+      const spanMs = audio.at(-1)!.at - audio[0]!.at;
+      expect(spanMs).toBeGreaterThan((audio.length - 1) * 20 * 0.8);
+      expect(spanMs).toBeLessThan((audio.length - 1) * 20 * 1.5 + 20);
+    }
+    // Through the player's cycle alone the first packet takes 20-40 ms (read at one step, sent at the next).
+    expect(Math.min(...latencies)).toBeLessThan(15);
+  }, 60_000);
+
   test('GIVEN the bot is speaking WHEN stopPlayback() is called THEN no audio packet arrives more than 200 ms later, play() resolves "stopped" and the frame source is closed', async () => {
     mesh = await startVoiceMesh();
     await enterVoice(mesh, 'alice');

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { decodeWav, encodeWav, rmsDbfs } from '../../../voice/audio/pcm.ts';
 import { Resampler, resampleMono } from '../../../voice/audio/resample.ts';
 import { spectralFlatness } from '../../../voice/audio/flatness.ts';
+import { isOpusSilenceFrame, OPUS_SILENCE_FRAME } from '../../../voice/audio/opus.ts';
+import { toDiscordPcm, toDiscordPcmBlocks } from '../../../voice/tts/speak.ts';
 
 const sine = (rate: number, hz: number, seconds: number, amp = 10_000) => Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate)));
 
@@ -64,5 +66,33 @@ describe('WAV and levels', () => {
     const noise = Int16Array.from({ length: 320 }, () => ((s = (Math.imul(s, 1_103_515_245) + 12_345) & 0x7fffffff) / 0x7fffffff - 0.5) * 8_000);
     expect(spectralFlatness(sine(16_000, 440, 0.02), 16_000)).toBeLessThan(0.1);
     expect(spectralFlatness(noise, 16_000)).toBeGreaterThan(0.4);
+  });
+});
+
+describe('toDiscordPcmBlocks', () => {
+  test('GIVEN engine audio at 22.05 kHz and 24 kHz, mono and stereo THEN the blocks joined are exactly toDiscordPcm (48 kHz stereo), the first block short', () => {
+    for (const [rate, channels] of [[22_050, 1], [24_000, 2], [48_000, 1]] as const) {
+      const mono = sine(rate, 440, 0.7);
+      const samples = channels === 1 ? mono : Int16Array.from({ length: mono.length * 2 }, (_, i) => mono[i >> 1]!);
+      const pcm = { samples, sampleRate: rate, channels };
+      const blocks = [...toDiscordPcmBlocks(pcm)];
+      const joined = new Int16Array(blocks.reduce((n, b) => n + b.length, 0));
+      let at = 0;
+      for (const b of blocks) {
+        joined.set(b, at);
+        at += b.length;
+      }
+      expect(joined).toEqual(toDiscordPcm(pcm));
+      if (rate !== 48_000) expect(blocks[0]!.length).toBeLessThan(48_000 * 2 * 0.07);
+    }
+  });
+});
+
+describe('Opus silence frame', () => {
+  test('GIVEN the 3-byte silence frame THEN it is recognized; other packets are not', () => {
+    expect(isOpusSilenceFrame(OPUS_SILENCE_FRAME)).toBe(true);
+    expect(isOpusSilenceFrame(Buffer.from([0xf8, 0xff, 0xfe]))).toBe(true);
+    expect(isOpusSilenceFrame(Buffer.from([0xf8, 0xff, 0xfe, 0x00]))).toBe(false);
+    expect(isOpusSilenceFrame(Buffer.from([0xf8, 0xff, 0xfd]))).toBe(false);
   });
 });

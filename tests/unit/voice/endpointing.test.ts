@@ -59,8 +59,46 @@ describe('Endpointer', () => {
     expect(e.flush(700)).toEqual([]);
   });
 
+  test('GIVEN speech whose last frames fade fast (the VAD hangover, the codec ringing out) THEN the silence counts from the end of the speech before them, and their audio is kept', () => {
+    const e = new Endpointer({ silenceMs: 200, minSpeechMs: 0, prerollMs: 0, tailMs: 0 });
+    // 10 speech frames at -20 dBFS, then two the VAD still calls speech at -45 and -50 (fading), then silence.
+    const levels = [...Array<number>(10).fill(-20), -45, -50];
+    const evs: EndpointEvent[] = [];
+    levels.forEach((db, i) => evs.push(...e.push(new Int16Array(FRAME).fill(100), true, i * 20, db)));
+    expect(e.silenceDeadline).toBe(200 + 200); // end of frame 9 + silenceMs
+    for (let i = levels.length; i < 30 && evs.length < 2; i++) evs.push(...e.push(new Int16Array(FRAME), false, i * 20));
+    const end = evs.find((x) => x.type === 'utterance');
+    if (end?.type !== 'utterance') throw new Error('no utterance');
+    expect(end.utterance.endedAt).toBe(200);
+    expect(end.utterance.samples.length).toBe(12 * FRAME); // the faded frames are still in the audio
+    expect(end.utterance.speechMs).toBe(240);
+  });
+
+  test('GIVEN weak speech that is not a fast fade (a soft consonant after a pause, a slow fade, or one that goes on past hangoverMs) THEN it counts as speech', () => {
+    const push = (e: Endpointer, levels: Array<number | null>) =>
+      levels.forEach((db, i) => e.push(new Int16Array(FRAME).fill(db === null ? 0 : 100), db !== null, i * 20, db ?? undefined));
+    const loud = Array<number>(10).fill(-20);
+    // After a pause: the release of a final "k".
+    const k = new Endpointer({ silenceMs: 700 });
+    push(k, [...loud, null, null, -42]);
+    expect(k.silenceDeadline).toBe(13 * 20 + 700);
+    // A slow fade (2 dB a frame).
+    const slow = new Endpointer({ silenceMs: 700 });
+    push(slow, [...loud, -44, -46, -48]);
+    expect(slow.silenceDeadline).toBe(13 * 20 + 700);
+    // A fast fade that is still going after hangoverMs (100 ms): from then on it is speech.
+    const long = new Endpointer({ silenceMs: 700, hangoverMs: 100 });
+    push(long, [...loud, -41, -44, -47, -50, -53, -56]);
+    expect(long.silenceDeadline).toBe(16 * 20 + 700);
+    // Without levels every speech frame is speech (no hangover taken out).
+    const none = new Endpointer({ silenceMs: 700 });
+    [...loud, 1, 1].forEach((_, i) => none.push(new Int16Array(FRAME).fill(100), true, i * 20));
+    expect(none.silenceDeadline).toBe(12 * 20 + 700);
+  });
+
   test('GIVEN invalid options THEN the constructor names the key', () => {
     expect(() => new Endpointer({ silenceMs: 0 })).toThrow(/endpointing.silenceMs/);
     expect(() => new Endpointer({ minSpeechMs: 5_000, maxUtteranceMs: 1_000 })).toThrow(/minSpeechMs/);
+    expect(() => new Endpointer({ hangoverMs: -1 })).toThrow(/hangoverMs/);
   });
 });
