@@ -112,12 +112,15 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     generate(opts.provider, { maxTokens: config.llm.maxTokens, temperature: config.llm.temperature, firstTokenSeconds: brainMetrics.firstTokenSeconds, modelSeconds: brainMetrics.modelSeconds }),
     shapeReply(),
     recordReply(conversationLog, opts.persona.name),
+  ];
+  // After the reply is sent: the person does not wait for Helix to take the turn in.
+  const afterReply: TurnStage[] = [
     recordEmotion(identity),
     rememberTurns(memory, { accountsOf, everyMessages: config.memory.consolidation.everyMessages, enqueue: (job) => enqueueConsolidation(consolidationQueue, job) }),
   ];
   const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
   const turnWorker = startTurnWorker({
-    connection: redis, prefix, log, deadLetters, metrics, brainMetrics, mailbox, scheduler, sender, stages,
+    connection: redis, prefix, log, deadLetters, metrics, brainMetrics, mailbox, scheduler, sender, stages, afterReply,
     burst: config.brain.burst, concurrency: config.brain.concurrency, turnTimeoutMs: config.brain.turnTimeoutMs, ...takeover,
   });
   const intake = startIntake({

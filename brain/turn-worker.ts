@@ -25,6 +25,12 @@ export interface TurnWorkerOptions {
   scheduler: TurnScheduler;
   sender: ReplySender;
   stages: readonly TurnStage[];
+  /**
+   * Stages that take the turn in after its reply is sent (emotion, memory writes): the person does not wait
+   * for them, the conversation does (its next turn starts once they are done). A retry after one of them
+   * failed re-runs the turn, whose recorded reply is re-sent and dropped as a duplicate. @defaultValue `[]`
+   */
+  afterReply?: readonly TurnStage[];
   burst: { quietMs: number; voiceQuietMs: number; maxMs: number };
   concurrency: number;
   turnTimeoutMs: number;
@@ -104,11 +110,11 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
         replyPrivate: false,
         appraisals: [],
       };
+      const lastAttempt = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
       try {
         await runStages(ctx, opts.stages, opts.brainMetrics.stageSeconds);
         await opts.sender.final(target, ctx.replyParts, ctx.replyPrivate ? { private: true } : {});
       } catch (err) {
-        const lastAttempt = bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1);
         if (!lastAttempt) throw err;
         // Out of retries: keep the messages in the dead-letter queue, tell the person, free the conversation.
         const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'turn_failed';
@@ -120,6 +126,13 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
         opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'failed' });
         log.error({ err, code }, 'turn failed after retries; messages dead-lettered');
         throw new UnrecoverableError(`${code}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      try {
+        await runStages(ctx, opts.afterReply ?? [], opts.brainMetrics.stageSeconds);
+      } catch (err) {
+        // The reply is out. Retry while attempts last; after the last one, keep the reply and say what was lost.
+        if (!lastAttempt) throw err;
+        log.error({ err }, 'turn answered, but taking it in (emotion, memory) failed after retries');
       }
       const next = await opts.mailbox.complete(convKey, job.gen, claim.keys, Date.now());
       opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'answered' });

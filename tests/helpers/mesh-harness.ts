@@ -42,12 +42,21 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
-/** Starts a brain in this process: real Redis, PGlite in memory, the configured model client. */
+/** Starts a brain in this process: real Redis, the configured store (PGlite in memory by default), the configured model client. */
 export async function startTestBrain(config: HelixConfig, opts: { log?: Logger; serveHttp?: boolean } = {}): Promise<RunningBrain> {
   const log = opts.log ?? createLogger('brain', config.log.level);
-  const store = await openStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}) });
+  const store = await openStore({ dataDir: config.store.dataDir, ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl, ...(config.store.schema ? { schema: config.store.schema } : {}) } : {}) });
   const provider = await selectProvider(config.llm, { cwd: process.cwd(), log });
   return startBrain({ config, redisUrl: config.redis.url ?? REDIS_URL, log, provider, persona: loadPersona(), store, serveHttp: opts.serveHttp ?? false });
+}
+
+/**
+ * Turns the brain has finished, its after-reply stages (emotion, memory writes) included: a reply arrives
+ * before those run, so a test that reads what a turn wrote waits for this, not for the reply.
+ */
+export async function turnsDone(brain: RunningBrain): Promise<number> {
+  const metric = await brain.metrics.registry.getSingleMetric('helix_turns_total')?.get();
+  return (metric?.values ?? []).filter((v) => v.labels.outcome === 'answered').reduce((sum, v) => sum + v.value, 0);
 }
 
 /** A valid inbound turn with sensible defaults. */

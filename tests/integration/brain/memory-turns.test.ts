@@ -6,7 +6,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../../fakes/llm/index.ts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MEMORY_CONSOLIDATION_QUEUE } from '../../../mesh/index.ts';
-import { InboundProducer, OutboundCollector, REDIS_URL, dropPrefix, eventually, makeTurn, startTestBrain, testConfig, testPrefix } from '../../helpers/mesh-harness.ts';
+import { InboundProducer, OutboundCollector, REDIS_URL, dropPrefix, eventually, makeTurn, startTestBrain, testConfig, testPrefix, turnsDone } from '../../helpers/mesh-harness.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
@@ -62,6 +62,9 @@ describe('memory in the turn loop', () => {
     const before = model.requests.length;
     await producer.send(makeTurn({ platform: 'discord', conversation: { id: 'bob-dm', kind: 'dm' }, author: BOB_DISCORD, text: 'I have a cat called Miso.' }));
     await discord.waitForFinals(2, 30_000);
+    // Bob's fact is written after his reply is sent, and his next message is in another conversation.
+    const done = web.finals.length + discord.finals.length;
+    await eventually(async () => (await turnsDone(brain)) >= done, 10_000, "Bob's turn to be taken in");
     await producer.send(makeTurn({ platform: 'discord', conversation, author: BOB_DISCORD, text: 'where do I live, and what pets do people here have?' }));
     await discord.waitForFinals(3, 30_000);
     expect(model.requests.length).toBe(before + 2);
