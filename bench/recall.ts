@@ -2,13 +2,25 @@
 // memories among others, on PGlite (pgvector HNSW) and PostgreSQL (full text only where pgvector is missing);
 // HNSW against exact vector search (recall@10 per ef_search, latency ratio); and recall@5 of every person's
 // current facts over the generated months-long dialogues with the offline embedder.
-import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+// Iterating on recall: BENCH_RECALL_PGLITE_CACHE=/tmp/helix-recall npm run bench -- --only=recall --recall-sizes=100000
+// keeps each size's loaded PGlite database there and reuses it next run (no load, no HNSW build; see PGLITE_CACHE).
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { LocalHashEmbedder, MemoryStore } from '../brain/memory/index.ts';
+import { DefaultMemoryOptions, LocalHashEmbedder, MemoryStore } from '../brain/memory/index.ts';
 import { vectorLiteral } from '../brain/memory/memory-rows.ts';
 import type { PersonId } from '../identity/index.ts';
 import { openStore, type Database, type OpenStoreOptions, type Store } from '../store/index.ts';
+import { createMemoryVectorIndex, MEMORY_HNSW_OPTIONS } from '../store/migrations/0005-memory-hnsw-build.ts';
+import { MIGRATIONS } from '../store/migrations/index.ts';
+import { PreparedPgliteDialect } from '../store/pglite-driver.ts';
+import { PGLITE_SETTINGS } from '../store/pglite-settings.ts';
+import { pgliteTemplate } from '../store/pglite-template.ts';
+import { makeStore, migrate } from '../store/store.ts';
 import { loadDialogues, recallAtK } from '../tests/fixtures/dialogues/evaluate.ts';
 import { generateDialogues } from '../tests/fixtures/dialogues/generate.ts';
 import type { BenchOptions } from './args.ts';
@@ -17,6 +29,12 @@ import { check, info, type Metric } from './report.ts';
 import { round, summarize } from './stats.ts';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * For iterating on recall only: a directory where the loaded and indexed PGlite database of each size is kept
+ * (a data-directory archive) and reused by the next run, which then skips the load and the HNSW build (minutes
+ * at 100k). Unset (the default), every run builds from scratch. The archive's name covers what shapes it.
+ */
+const PGLITE_CACHE = process.env.BENCH_RECALL_PGLITE_CACHE;
 const ME = '00000000-0000-4000-8000-00000000beef' as PersonId;
 const OTHERS = 9;
 const WARMUP = 20;
@@ -72,7 +90,7 @@ export async function load(db: Kysely<Database>, vectors: boolean, n: number, em
   const t1 = performance.now();
   if (vectors) {
     await sql`set maintenance_work_mem = '512MB'`.execute(db);
-    await sql`create index memories_embedding_hnsw on memories using hnsw (embedding vector_cosine_ops)`.execute(db);
+    await createMemoryVectorIndex(db as unknown as Kysely<unknown>); // as the migrations build it
   }
   await sql`analyze memories`.execute(db);
   return { loadS, indexS: (performance.now() - t1) / 1_000 };
@@ -115,19 +133,58 @@ async function annVsExact(db: Kysely<Database>, queries: readonly string[], embe
     }
     const recall = hit / (lits.length * 10);
     const p50 = summarize(ms).p50;
-    out.push(ef === 100 ? check(`hnsw_ef${ef}_recall_at_10`, `HNSW ef_search=${ef} recall@10`, round(recall, 3), '', '>=', 0.95) : info(`hnsw_ef${ef}_recall_at_10`, `HNSW ef_search=${ef} recall@10`, round(recall, 3)));
+    out.push(ef === DefaultMemoryOptions.efSearch ? check(`hnsw_ef${ef}_recall_at_10`, `HNSW ef_search=${ef} recall@10`, round(recall, 3), '', '>=', 0.95) : info(`hnsw_ef${ef}_recall_at_10`, `HNSW ef_search=${ef} recall@10`, round(recall, 3)));
     out.push(info(`hnsw_ef${ef}_p50_ms`, `HNSW ef_search=${ef} p50`, round(p50, 2), 'ms'), info(`hnsw_ef${ef}_speedup`, `HNSW ef_search=${ef} speed-up over exact (p50)`, round(exactP50 / p50, 1), 'x'));
   }
-  await sql`select set_config('hnsw.ef_search', '100', false)`.execute(db);
+  await sql`select set_config('hnsw.ef_search', ${String(DefaultMemoryOptions.efSearch)}, false)`.execute(db);
   return out;
 }
 
-async function withStore<T>(backend: 'pglite' | 'postgres', fn: (store: Store) => Promise<T>): Promise<T> {
+/** Where the loaded PGlite database of `n` memories is kept between runs (see {@link PGLITE_CACHE}). */
+function pgliteArchive(n: number): string | undefined {
+  if (!PGLITE_CACHE) return undefined;
+  const version = (name: string) => (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+  const parts = [String(n), version('@electric-sql/pglite'), version('@electric-sql/pglite-pgvector'), ...PGLITE_SETTINGS, ...Object.keys(MIGRATIONS), JSON.stringify(MEMORY_HNSW_OPTIONS), load.toString(), textSource.toString()];
+  return join(PGLITE_CACHE, `recall-${n}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16)}.tar.gz`);
+}
+
+/** PGlite in memory from a data-directory archive (a cached database, or the migrated template), as openStore opens it. */
+async function openPgliteFrom(archive: string): Promise<{ store: Store; pglite: PGlite }> {
+  const pglite = await PGlite.create('memory://', { postgresqlconf: PGLITE_SETTINGS, extensions: { vector }, loadDataDir: new Blob([readFileSync(archive)]) });
+  const db = new Kysely<Database>({ dialect: new PreparedPgliteDialect({ pglite }) });
+  await migrate(db, undefined);
+  return { store: makeStore('pglite', db, async () => true), pglite };
+}
+
+/**
+ * Runs `fn` on a fresh store. With `cacheSize` and {@link PGLITE_CACHE} set, PGlite starts from that size's
+ * cached database when there is one (`loaded` true: skip the load), and otherwise keeps what `fn` loaded for next time.
+ */
+async function withStore<T>(backend: 'pglite' | 'postgres', fn: (store: Store, loaded: boolean) => Promise<T>, cacheSize?: number): Promise<T> {
+  const archive = backend === 'pglite' && cacheSize !== undefined ? pgliteArchive(cacheSize) : undefined;
+  if (archive) {
+    const loaded = existsSync(archive);
+    const template = loaded ? archive : await pgliteTemplate();
+    if (!template) throw new Error('no PGlite template to start the cached database from');
+    const { store, pglite } = await openPgliteFrom(template);
+    try {
+      const out = await fn(store, loaded);
+      if (!loaded) {
+        mkdirSync(PGLITE_CACHE!, { recursive: true });
+        const tmp = `${archive}.${process.pid}.tmp`;
+        writeFileSync(tmp, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
+        renameSync(tmp, archive);
+      }
+      return out;
+    } finally {
+      await store.close();
+    }
+  }
   const schema = `bench_mem_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const opts: OpenStoreOptions = backend === 'pglite' ? { dataDir: 'memory://' } : { databaseUrl: PG_URL, dataDir: 'unused', schema };
   const store = await openStore(opts);
   try {
-    return await fn(store);
+    return await fn(store, false);
   } finally {
     await store.close();
     if (backend === 'postgres') {
@@ -150,22 +207,25 @@ export async function benchRecall(opts: BenchOptions): Promise<{ metrics: Metric
     for (const n of opts.recallSizes) {
       say(`recall: ${backend}, ${n.toLocaleString('en-US')} memories`);
       try {
-        await withStore(backend, async (store) => {
+        await withStore(backend, async (store, loaded) => {
           const memory = await MemoryStore.open({ store, embedder });
-          const { loadS, indexS } = await load(store.db, memory.vectors, n, embedder);
           const mode = memory.vectors ? 'hybrid' : 'full text only';
           const k = `${backend}_${n / 1_000}k`;
-          metrics.push(info(`${k}_load_s`, `${backend} ${n / 1_000}k: load (+${Math.floor(n / 10) / 1_000}k of others)`, round(loadS, 1), 's'));
-          if (memory.vectors) metrics.push(info(`${k}_hnsw_build_s`, `${backend} ${n / 1_000}k: HNSW build`, round(indexS, 1), 's'));
+          if (loaded) notes.push(`${backend} ${n}: database reused from ${PGLITE_CACHE} (BENCH_RECALL_PGLITE_CACHE), not loaded and indexed in this run`);
+          else {
+            const { loadS, indexS } = await load(store.db, memory.vectors, n, embedder);
+            metrics.push(info(`${k}_load_s`, `${backend} ${n / 1_000}k: load (+${Math.floor(n / 10) / 1_000}k of others)`, round(loadS, 1), 's'));
+            if (memory.vectors) metrics.push(info(`${k}_hnsw_build_s`, `${backend} ${n / 1_000}k: HNSW build`, round(indexS, 1), 's'));
+          }
           const s = await timeRecalls(memory, queries);
           metrics.push(info(`${k}_mode`, `${backend} ${n / 1_000}k: recall mode`, mode));
           metrics.push(info(`${k}_p50_ms`, `${backend} ${n / 1_000}k: recall p50`, round(s.p50, 2), 'ms'));
           metrics.push(backend === 'pglite' && n === 100_000 ? check(`${k}_p99_ms`, `${backend} ${n / 1_000}k: recall p99`, round(s.p99, 2), 'ms', '<=', 25) : info(`${k}_p99_ms`, `${backend} ${n / 1_000}k: recall p99`, round(s.p99, 2), 'ms'));
           if (memory.vectors && n === largest) {
             say(`recall: HNSW vs exact at ${n.toLocaleString('en-US')}`);
-            for (const m of await annVsExact(store.db, queries.slice(0, 100), embedder, [40, 100, 200])) metrics.push({ ...m, key: `${k}_${m.key}`, label: `${backend} ${n / 1_000}k: ${m.label}` });
+            for (const m of await annVsExact(store.db, queries.slice(0, 100), embedder, [...new Set([40, DefaultMemoryOptions.efSearch, 100, 200])].sort((a, b) => a - b))) metrics.push({ ...m, key: `${k}_${m.key}`, label: `${backend} ${n / 1_000}k: ${m.label}` });
           }
-        });
+        }, n);
       } catch (err) {
         notes.push(`${backend} ${n}: ${(err as Error).message}`);
       }

@@ -11,7 +11,8 @@ export const RRF_K = 60;
 
 /**
  * Reciprocal rank fusion: each id scores Σ weight / (RRF_K + rank) over the lists it appears in (rank from 1).
- * Ties keep the order of first appearance. Pure.
+ * Ties keep the order of first appearance. Pure. Recall computes exactly this in SQL, inside its one search
+ * statement (brain/memory/recall.ts); tests/integration/memory/recall-fusion.test.ts holds the two equal.
  * @see https://plg.uwaterloo.ca/~gvcormac/cormacksigir09-rrf.pdf
  */
 export function reciprocalRankFusion<K extends string>(lists: readonly RankedList<K>[]): { id: string; score: number; via: K[] }[] {

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import { PersonId } from '../../identity/index.ts';
 import { HelixError, type Logger } from '../../mesh/index.ts';
 import type { Database, Store } from '../../store/index.ts';
-import { ensureMemoryVectors, MEMORY_EMBEDDING_DIMS } from '../../store/migrations/0004-memories.ts';
+import { MEMORY_EMBEDDING_DIMS } from '../../store/migrations/0004-memories.ts';
+import { ensureMemoryVectorIndex } from '../../store/migrations/0005-memory-hnsw-build.ts';
 import { continuityFor, type PersonContinuity } from './person-continuity.ts';
 import type { Embedder } from './embedders/embedder.ts';
 import { LocalHashEmbedder } from './embedders/local-hash.ts';
@@ -42,7 +43,7 @@ export class MemoryStore {
     if (embedder.dims !== MEMORY_EMBEDDING_DIMS) throw new HelixError('config_invalid', `memory.dims must be ${MEMORY_EMBEDDING_DIMS} (the stored vector size), not ${embedder.dims}`);
     const options = { ...DefaultMemoryOptions, ...o.options };
     const db = o.store.db;
-    const vectors = await ensureMemoryVectors(db as unknown as Kysely<unknown>);
+    const vectors = await ensureMemoryVectorIndex(db as unknown as Kysely<unknown>);
     let iterativeScan = false;
     if (vectors) {
       const { rows } = await sql<{ v: string }>`select extversion as v from pg_extension where extname = 'vector'`.execute(db);

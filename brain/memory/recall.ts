@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { PersonId } from '../../identity/index.ts';
 import type { Database } from '../../store/index.ts';
 import { tokenize } from './embedders/local-hash.ts';
-import { reciprocalRankFusion } from './fusion.ts';
-import { MEMORY_COLUMNS, toMemory, vectorLiteral } from './memory-rows.ts';
+import { RRF_K } from './fusion.ts';
+import { MEMORY_COLUMNS, toMemory, vectorLiteral, type MemoryRow } from './memory-rows.ts';
 import type { MemoryDeps, RecalledMemory } from './memory-types.ts';
 
 /** Full-text matches ranked per recall (newest first); facts are always ranked. */
@@ -31,16 +31,21 @@ export interface RecallOptions {
   signal?: AbortSignal;
 }
 
+type FusedRow = MemoryRow & { score: number; by_text: boolean; by_vector: boolean; by_recent: boolean };
+
 /**
  * Hybrid recall of one person's current memories: full-text search (websearch_to_tsquery, any query word),
  * vector similarity (pgvector HNSW, when stored) and recency, fused by reciprocal rank fusion. Every
  * statement is filtered by `person_id`; superseded facts (valid_to set) are never returned.
+ *
+ * Two statements (four before): the person's newest memories (a person with none, every new person and most
+ * people early on, costs only this one, with no embedding), then one that searches, fuses (reciprocalRankFusion
+ * of fusion.ts, same arithmetic and tie order, in SQL) and reads the top k rows. PGlite runs one statement at a
+ * time, so each round trip saved is latency saved, and only the k returned rows leave the database.
  */
 export async function recallMemories(deps: MemoryDeps, personId: PersonId, query: string, opts: RecallOptions = {}): Promise<RecalledMemory[]> {
   const k = opts.k ?? deps.options.recallK;
   const n = Math.max(k, deps.options.candidates);
-  // The newest memories first: a person with none (every new person, and most people early on) costs this
-  // one cheap statement, with no full-text ranking, no embedding and no vector search.
   const recent = await deps.db
     .selectFrom('memories')
     .select('id')
@@ -50,30 +55,32 @@ export async function recallMemories(deps: MemoryDeps, personId: PersonId, query
     .orderBy('id', 'desc')
     .limit(n)
     .execute();
-  if (recent.length === 0) return [];
-  const text = await textCandidates(deps.db, personId, query, n, deps.vectors && !opts.noVector ? FTS_SCAN_WITH_VECTORS : undefined);
-  const vector = deps.vectors && !opts.noVector ? await vectorCandidates(deps, personId, query, n, opts) : [];
-  const fused = reciprocalRankFusion([
-    { name: 'text' as const, ids: text.map((t) => t.id) },
-    // Facts are what a person most often asks back ("what's my dog called?"): a full-text hit on a current
-    // fact counts twice, so episodic notes that merely share a word ("walked the dog") rank below it.
-    { name: 'text' as const, ids: text.filter((t) => t.kind === 'fact').map((t) => t.id), weight: opts.factWeight ?? 1 },
-    { name: 'vector' as const, ids: vector },
-    { name: 'recent' as const, ids: recent.map((r) => String(r.id)), weight: opts.recencyWeight ?? 0.3 },
-  ]).slice(0, k);
-  if (fused.length === 0) return [];
-  const rows = await deps.db
-    .selectFrom('memories')
-    .select([...MEMORY_COLUMNS])
-    .where('person_id', '=', personId)
-    .where('valid_to', 'is', null)
-    .where('id', 'in', fused.map((f) => f.id))
-    .execute();
-  const byId = new Map(rows.map((r) => [String(r.id), r]));
-  return fused.flatMap((f) => {
-    const r = byId.get(f.id);
-    return r ? [{ ...toMemory(r), score: f.score, via: f.via }] : [];
+  if (recent.length === 0 || k <= 0) return [];
+  const withVectors = deps.vectors && !opts.noVector;
+  const words = anyWordQuery(query);
+  const vector = withVectors ? await queryVector(deps, query, opts.signal) : undefined;
+  const statement = fusedRecall({
+    personId,
+    recentIds: recent.map((r) => String(r.id)),
+    words,
+    vector: vector === undefined ? undefined : { literal: vectorLiteral(vector), model: deps.embedder.id, exact: opts.exactVector ?? false },
+    scan: withVectors ? FTS_SCAN_WITH_VECTORS : undefined,
+    n,
+    k,
+    factWeight: opts.factWeight ?? 1,
+    recencyWeight: opts.recencyWeight ?? 0.3,
   });
+  const run = async (db: Kysely<Database>) => (await statement.execute(db)).rows;
+  let rows: FusedRow[];
+  if (vector === undefined || deps.backend === 'pglite') rows = await run(deps.db); // PGlite: session settings made at open
+  else {
+    rows = await deps.db.transaction().execute(async (trx) => {
+      await sql`select set_config('hnsw.ef_search', ${String(deps.options.efSearch)}, true)`.execute(trx);
+      if (deps.iterativeScan) await sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
+      return run(trx);
+    });
+  }
+  return rows.map((r) => ({ ...toMemory(r), score: Number(r.score), via: [...(r.by_text ? ['text' as const] : []), ...(r.by_vector ? ['vector' as const] : []), ...(r.by_recent ? ['recent' as const] : [])] }));
 }
 
 /** Any of the query's words, as websearch_to_tsquery input (`a or b or c`); stop words drop out in the parser. */
@@ -81,50 +88,93 @@ export function anyWordQuery(query: string): string {
   return [...new Set(tokenize(query).filter((w) => w.length > 1))].slice(0, 32).join(' or ');
 }
 
-async function textCandidates(db: Kysely<Database>, personId: PersonId, query: string, n: number, scan: number | undefined): Promise<{ id: string; kind: string }[]> {
-  const q = anyWordQuery(query);
-  if (!q) return [];
-  // Ranking is the cost: a query of common words can match a large share of 100k memories. Rank only the
-  // newest FTS_WINDOW matches (among the newest `scan` memories when given), plus every matching fact (few,
-  // and what people ask back most).
-  const searched = scan === undefined
-    ? sql`memories`
-    : sql`(select id, kind, tsv, valid_from, person_id, valid_to from memories where person_id = ${personId} and valid_to is null order by valid_from desc limit ${scan})`;
-  const { rows } = await sql<{ id: string; kind: string }>`
-    with q as (select websearch_to_tsquery('english', ${q}) as q),
-    hits as (
-      (select m.id, m.kind, m.tsv, m.valid_from from ${searched} m, q
-        where m.person_id = ${personId} and m.valid_to is null and m.tsv @@ q.q
-        order by m.valid_from desc limit ${FTS_WINDOW})
-      union
-      (select m.id, m.kind, m.tsv, m.valid_from from memories m, q
-        where m.person_id = ${personId} and m.valid_to is null and m.kind = 'fact' and m.tsv @@ q.q)
-    )
-    select h.id, h.kind from hits h, q order by ts_rank_cd(h.tsv, q.q) desc, h.valid_from desc limit ${n}`.execute(db);
-  return rows.map((r) => ({ id: String(r.id), kind: r.kind }));
-}
-
-async function vectorCandidates(deps: MemoryDeps, personId: PersonId, query: string, n: number, opts: RecallOptions): Promise<string[]> {
-  let v: number[] | undefined;
+async function queryVector(deps: MemoryDeps, query: string, signal: AbortSignal | undefined): Promise<number[] | undefined> {
   try {
-    [v] = await deps.embedder.embed([query], opts.signal);
+    const [v] = await deps.embedder.embed([query], signal);
+    return v;
   } catch (err) {
     deps.log?.warn({ err, embedder: deps.embedder.id }, 'recall without vectors: the embedder failed');
-    return [];
+    return undefined;
   }
-  if (!v) return [];
-  const lit = vectorLiteral(v);
-  // `+ 0` hides the distance from the planner's index matching: the exact (sequential) search, for comparison.
-  const order = opts.exactVector ? sql`(m.embedding <=> ${lit}::vector) + 0` : sql`m.embedding <=> ${lit}::vector`;
-  const search = (db: Kysely<Database>) =>
-    sql<{ id: string }>`
-      select m.id from memories m
-      where m.person_id = ${personId} and m.valid_to is null and m.embedding_model = ${deps.embedder.id} and m.embedding is not null
-      order by ${order} limit ${n}`.execute(db);
-  if (deps.backend === 'pglite') return (await search(deps.db)).rows.map((r) => String(r.id)); // session settings made at open
-  return deps.db.transaction().execute(async (trx) => {
-    await sql`select set_config('hnsw.ef_search', ${String(deps.options.efSearch)}, true)`.execute(trx);
-    if (deps.iterativeScan) await sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
-    return (await search(trx)).rows.map((r) => String(r.id));
-  });
+}
+
+interface FusedRecall {
+  personId: PersonId;
+  /** The person's newest current memories, newest first (the recency list). */
+  recentIds: readonly string[];
+  /** websearch_to_tsquery input; empty: no full-text list. */
+  words: string;
+  /** The query's embedding; undefined: no vector list. */
+  vector: { literal: string; model: string; exact: boolean } | undefined;
+  /** Full text searches only the newest this-many current memories (plus every fact); undefined: all. */
+  scan: number | undefined;
+  /** Candidates per list. */
+  n: number;
+  k: number;
+  factWeight: number;
+  recencyWeight: number;
+}
+
+/**
+ * One statement: the full-text list (ranked by ts_rank_cd, newest first on ties), the facts among it, the
+ * vector list (HNSW), the recency list; reciprocal rank fusion over them as {@link reciprocalRankFusion}
+ * computes it (Σ weight / (RRF_K + rank), summed in list order; ties by first appearance); the top k rows.
+ */
+function fusedRecall(f: FusedRecall): RawBuilder<FusedRow> {
+  const p = f.personId;
+  const none = sql`select null::bigint as id, null::text as kind, null::bigint as r where false`;
+  let text: RawBuilder<unknown> = none;
+  if (f.words) {
+    // Ranking is the cost: a query of common words can match a large share of 100k memories. Rank only the
+    // newest FTS_WINDOW matches (among the newest `scan` memories when given), plus every matching fact (few,
+    // and what people ask back most).
+    const searched = f.scan === undefined
+      ? sql`memories`
+      : sql`(select id, kind, tsv, valid_from, person_id, valid_to from memories where person_id = ${p} and valid_to is null order by valid_from desc limit ${f.scan})`;
+    text = sql`
+      select h.id, h.kind, row_number() over (order by ts_rank_cd(h.tsv, q.q) desc, h.valid_from desc) as r
+      from (
+        (select m.id, m.kind, m.tsv, m.valid_from from ${searched} m, q
+          where m.person_id = ${p} and m.valid_to is null and m.tsv @@ q.q
+          order by m.valid_from desc limit ${FTS_WINDOW})
+        union
+        (select m.id, m.kind, m.tsv, m.valid_from from memories m, q
+          where m.person_id = ${p} and m.valid_to is null and m.kind = 'fact' and m.tsv @@ q.q)
+      ) h, q
+      order by r limit ${f.n}`;
+  }
+  let vector: RawBuilder<unknown> = none;
+  if (f.vector) {
+    // Ranked again by the distance itself: hnsw.iterative_scan's relaxed order may hand rows back slightly out
+    // of order, and the planner trusts the index's order unless the sort key differs from it (`d + 0`, as
+    // pgvector's documentation does). `+ 0` in the search's own ORDER BY hides the distance from the index:
+    // the exact (sequential) search, for comparison.
+    vector = sql`
+      select c.id, null::text as kind, row_number() over (order by c.d + 0) as r
+      from (
+        select m.id, m.embedding <=> ${f.vector.literal}::vector as d from memories m
+        where m.person_id = ${p} and m.valid_to is null and m.embedding_model = ${f.vector.model} and m.embedding is not null
+        order by ${f.vector.exact ? sql`(m.embedding <=> ${f.vector.literal}::vector) + 0` : sql`d`} limit ${f.n}
+      ) c`;
+  }
+  return sql<FusedRow>`
+    with q as (select websearch_to_tsquery('english', ${f.words}) as q),
+    text as (${text}),
+    vector as (${vector}),
+    lists (id, list, r, w) as (
+      select id, 0, r, 1::float8 from text
+      union all select id, 1, row_number() over (order by r), ${f.factWeight}::float8 from text where kind = 'fact'
+      union all select id, 2, r, 1::float8 from vector
+      union all select id::bigint, 3, r, ${f.recencyWeight}::float8 from unnest(${f.recentIds}::bigint[]) with ordinality as recent (id, r)
+    ),
+    fused as (
+      select id, sum(w / (${sql.lit(RRF_K)} + r)::float8 order by list) as score, min(list * 1000000 + r) as first,
+        bool_or(list < 2) as by_text, bool_or(list = 2) as by_vector, bool_or(list = 3) as by_recent
+      from lists where w > 0 group by id
+      order by score desc, first limit ${f.k}
+    )
+    select ${sql.join(MEMORY_COLUMNS.map((c) => sql.ref(`m.${c}`)))}, f.score, f.by_text, f.by_vector, f.by_recent
+    from fused f join memories m on m.id = f.id
+    where m.person_id = ${p} and m.valid_to is null
+    order by f.score desc, f.first`;
 }
