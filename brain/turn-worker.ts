@@ -114,6 +114,9 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
       try {
         await runStages(ctx, opts.stages, opts.brainMetrics.stageSeconds);
         await opts.sender.final(target, ctx.replyParts, ctx.replyPrivate ? { private: true } : {});
+        // Turn latency is what the person waits: first message received → reply sent (taking it in comes after).
+        const firstReceived = Math.min(...turns.map((t) => Date.parse(t.receivedAt)));
+        opts.brainMetrics.turnSeconds.observe({ platform: last.platform }, Math.max(0, Date.now() - firstReceived) / 1_000);
       } catch (err) {
         if (!lastAttempt) throw err;
         // Out of retries: keep the messages in the dead-letter queue, tell the person, free the conversation.
@@ -137,8 +140,6 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
       const next = await opts.mailbox.complete(convKey, job.gen, claim.keys, Date.now());
       opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'answered' });
       opts.brainMetrics.messagesPerTurn.observe({ platform: last.platform }, turns.length);
-      const firstReceived = Math.min(...turns.map((t) => Date.parse(t.receivedAt)));
-      opts.brainMetrics.turnSeconds.observe({ platform: last.platform }, Math.max(0, Date.now() - firstReceived) / 1_000);
       log.info({ messages: turns.length, parts: ctx.replyParts.length }, 'turn answered');
       await scheduleNext(next);
       return { outcome: 'answered', replyId, messages: turns.length };
