@@ -7,6 +7,7 @@ export type { Store, OpenStoreOptions } from './store.ts';
 export type { Database } from './schema.ts';
 export { ConversationLog, type ConversationLogEntry } from './conversation-log.ts';
 export { describeDatabaseUrl } from './store-postgres.ts';
+export { PLAN_PER_CALL } from './pglite-prepared.ts';
 
 /** Opens the store: PostgreSQL when `databaseUrl` is given, else PGlite at `dataDir`. Migrations run first. */
 export function openStore(opts: OpenStoreOptions): Promise<Store> {

@@ -5,7 +5,15 @@ export const MAX_PREPARED_STATEMENTS = 128;
 /** Longer SQL texts (a many-row insert) are run unprepared: they rarely repeat. */
 const MAX_PREPARED_SQL_CHARS = 8_000;
 /** Statements worth preparing: data reads and writes. DDL, settings and transaction control run as before. */
-const PREPARABLE = /^\s*(?:select|insert|update|delete|with)\b/i;
+const PREPARABLE = /^\s*(?:\/\* helix: plan per call \*\/\s*)?(?:select|insert|update|delete|with)\b/i;
+/**
+ * Put first in a statement's SQL to have it planned for its own parameter values on every call. A prepared
+ * statement switches to one generic plan after five runs; for a statement whose best plan depends on the
+ * values (recall: an exact vector search for a person with few memories, the HNSW index for one with many)
+ * that plan can be several times slower. PostgreSQL (node-postgres) runs parameterized statements unnamed,
+ * which always plans per call, so the hint only matters on PGlite, and is a comment everywhere.
+ */
+export const PLAN_PER_CALL = '/* helix: plan per call */ ';
 /** `prepared statement does not exist`, and `cached plan must not change result type` (a table changed shape). */
 const STALE_STATEMENT = new Set(['26000', '0A000']);
 
@@ -52,9 +60,18 @@ export class PgliteStatements {
   async #run(sql: string, params: readonly unknown[], inTransaction: boolean, mayRetry: boolean): Promise<Results<Record<string, unknown>>> {
     const statement = await this.#statementFor(sql);
     const values = params.map((p, i) => this.#serialize(p, statement.types[i]));
+    // Planned per call: the unnamed statement, parsed, bound and run in the same single trip (the named one
+    // still gives the parameter types).
+    const perCall = sql.startsWith(PLAN_PER_CALL);
     try {
       const { messages } = await this.#pglite.execProtocol(
-        concat([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.describe({ type: 'P' }), protocol.serialize.execute({}), protocol.serialize.sync()]),
+        concat([
+          ...(perCall ? [protocol.serialize.parse({ text: sql, types: [...statement.types] })] : []),
+          protocol.serialize.bind({ statement: perCall ? '' : statement.name, values }),
+          protocol.serialize.describe({ type: 'P' }),
+          protocol.serialize.execute({}),
+          protocol.serialize.sync(),
+        ]),
         { syncToFs: !inTransaction },
       );
       return parse.parseResults(messages, this.#pglite.parsers, { rowMode: 'object' })[0] as Results<Record<string, unknown>>;

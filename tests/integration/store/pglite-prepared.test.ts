@@ -4,7 +4,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { PGLITE_SETTINGS } from '../../../store/pglite-settings.ts';
-import { PgliteStatements } from '../../../store/pglite-prepared.ts';
+import { PgliteStatements, PLAN_PER_CALL } from '../../../store/pglite-prepared.ts';
 import { pgliteTemplate } from '../../../store/pglite-template.ts';
 import { openStore, type Store } from '../../../store/index.ts';
 
@@ -39,6 +39,21 @@ describe('PGlite prepared statements', () => {
     for (let i = 0; i < 7; i++) expect((await statements.query(select, [at, true], undefined)).rows).toEqual([{ n: 7 }, { n: 8 }]);
     expect(statements.size).toBe(2);
     expect(await protocolStatements(pglite)).toBe(2);
+  });
+
+  test('GIVEN a statement marked PLAN_PER_CALL THEN it is never run from a cached generic plan, and answers as the plain one does', async () => {
+    const statements = new PgliteStatements(pglite);
+    for (let n = 1; n <= 20; n++) await statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(n * 1000), n], undefined);
+    const plain = `select n from t where n > $1 order by n limit 3`;
+    const perCall = `${PLAN_PER_CALL}${plain}`;
+    for (let i = 0; i < 8; i++) {
+      expect((await statements.query(plain, [i], undefined)).rows).toEqual([{ n: i + 1 }, { n: i + 2 }, { n: i + 3 }]);
+      expect((await statements.query(perCall, [i], undefined)).rows).toEqual([{ n: i + 1 }, { n: i + 2 }, { n: i + 3 }]);
+    }
+    const plans = async (text: string) => (await pglite.query<{ generic: number; custom: number }>(`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement = $1`, [text])).rows[0];
+    // PostgreSQL switches a prepared statement to its generic plan after five custom ones.
+    expect((await plans(plain))!.generic).toBeGreaterThan(0);
+    expect(await plans(perCall)).toEqual({ generic: 0, custom: 0 }); // prepared only to learn the parameter types
   });
 
   test('GIVEN more distinct statements than the cache holds THEN the least recently used are closed and each still answers', async () => {
