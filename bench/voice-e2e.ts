@@ -23,7 +23,12 @@ import { percentile, summarize } from './stats.ts';
 
 const SAMPLES = 20;
 const QUICK_SAMPLES = 8;
-const WARMUP = 2;
+/**
+ * Exchanges before measuring. A brain's first turns are not its steady state: PostgreSQL plans each prepared
+ * statement afresh for its first five runs, and V8 has not compiled the hot paths yet (recall took 2–3× longer
+ * over the first ~15 calls in a fresh process). The text benches warm up with 200 turns; 8 exchanges here.
+ */
+const WARMUP = 8;
 const PHRASE = 'Helix, what time is it?';
 const SAMPLE_TIMEOUT_MS = 60_000;
 /** Exchanges without a reply tolerated (each reported) before the run fails. */
@@ -42,6 +47,8 @@ interface Sample {
   parts: { endOfTurn: number; toQueue: number; brain: number; delivery: number; ttsRest: number; player: number };
   /** The pipeline's end of speech (utterance.endedAt, its own clock) − the sent end of speech. */
   vadEnd: number;
+  /** This exchange's brain turn (`turn`, receipt → reply enqueued) and each of its stages (ms). */
+  brainMs: Record<string, number>;
 }
 
 /** The overhead, split where it is measured; the parts add up to it. */
@@ -131,8 +138,8 @@ export async function benchVoiceE2e(opts: BenchOptions): Promise<{ metrics: Metr
     const p95 = percentile95;
     const vadOverhead = measured.map((s) => s.overheadMs - s.vadEnd);
     const voiceOnly = measured.map((s) => s.overheadMs - s.parts.brain);
-    const stageMeans = await helix.stageMeansMs();
-    const brainTurnMs = stageMeans.turn ?? Number.NaN;
+    const brainTurns = measured.map((s) => s.brainMs.turn ?? Number.NaN);
+    const brainTurn = summarize(brainTurns);
     return {
       metrics: [
         info('voice_e2e_total_p50_ms', 'end of speech → first reply audio packet, p50 (local engines, instant model)', Math.round(total.p50), 'ms'),
@@ -160,7 +167,7 @@ export async function benchVoiceE2e(opts: BenchOptions): Promise<{ metrics: Metr
           const xs = measured.map((s) => s.parts[k as keyof typeof PARTS]);
           return `${what} ${fmt(summarize(xs).p50)} / ${fmt(p95(xs))}`;
         }).join('; ')}; (the pipeline's end of speech, on its own clock, − the sent end of speech: ${fmt(summarize(measured.map((s) => s.vadEnd)).p50)} / ${fmt(p95(measured.map((s) => s.vadEnd)))})`,
-        `the brain's own turn (receipt → reply enqueued, helix_turn_seconds mean, warmup included): ${brainTurnMs.toFixed(1)} ms; its stages (means, ms): ${Object.entries(stageMeans).filter(([k]) => k !== 'turn').map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
+        `the brain's own turn (receipt → reply enqueued, helix_turn_seconds), p50 / p95 of the measured exchanges: ${fmt(brainTurn.p50)} / ${fmt(p95(brainTurns))} ms; its stages, p50 (ms): ${Object.keys(measured[0]?.brainMs ?? {}).filter((k) => k !== 'turn').map((k) => `${k} ${fmt(summarize(measured.map((s) => s.brainMs[k] ?? 0)).p50)}`).join(', ')}`,
         `p95 of ${measured.length} samples is close to the maximum; machine load moves every figure (engines run as child processes)`,
         ...(lost.length > 0 ? [`lost exchanges (each retried): ${lost.join(' | ')}`] : []),
       ],
@@ -252,7 +259,8 @@ async function oneExchange(voice: FakeVoice, conv: VoiceConversation, userId: st
     ttsRest: frameAt - sayAt - ttsMs,
     player: first.at - frameAt,
   };
-  return { totalMs, sttMs, modelMs, ttsMs, silenceMs, overheadMs: totalMs - sttMs - modelMs - ttsMs - silenceMs, parts, vadEnd: u.endedAt - speechEndAt };
+  const brainMs = Object.fromEntries(Object.keys(stages).map((name) => [name, own(name)]));
+  return { totalMs, sttMs, modelMs, ttsMs, silenceMs, overheadMs: totalMs - sttMs - modelMs - ttsMs - silenceMs, parts, vadEnd: u.endedAt - speechEndAt, brainMs };
 }
 
 const fmt = (x: number) => (Math.abs(x) < 10 ? x.toFixed(1) : String(Math.round(x)));

@@ -6,6 +6,8 @@ export interface Embedder {
   /** Names the model, stored beside each vector: vectors of different models are never compared. */
   readonly id: string;
   readonly dims: number;
+  /** Embeds in-process at negligible cost (no model, no network): recall may embed before it knows it needs to. */
+  readonly local?: boolean;
   embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
   /** Releases what the embedder holds; safe to call twice. */
   close(): Promise<void>;

@@ -17,6 +17,7 @@ const STOP = new Set(
  */
 export class LocalHashEmbedder implements Embedder {
   readonly id = 'local-hash-v1';
+  readonly local = true;
   readonly dims: number;
 
   constructor(dims = 384) {

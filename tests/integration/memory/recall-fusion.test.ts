@@ -27,12 +27,12 @@ async function reference(store: Store, memory: MemoryStore, personId: PersonId, 
       union
       (select m.id, m.kind, m.tsv, m.valid_from from memories m, q where m.person_id = ${personId} and m.valid_to is null and m.kind = 'fact' and m.tsv @@ q.q)
     )
-    select h.id, h.kind from hits h, q order by ts_rank_cd(h.tsv, q.q) desc, h.valid_from desc limit ${n}`.execute(db);
+    select h.id, h.kind from hits h, q order by ts_rank_cd(h.tsv, q.q) desc, h.valid_from desc, h.id desc limit ${n}`.execute(db);
   let vector: string[] = [];
   if (o.vectors) {
     const lit = vectorLiteral(memory.embedder instanceof LocalHashEmbedder ? memory.embedder.embedOne(query) : []);
     const { rows } = await sql<{ id: string }>`select id from memories where person_id = ${personId} and valid_to is null and embedding is not null
-      order by (embedding <=> ${lit}::vector) + 0 limit ${n}`.execute(db);
+      order by (embedding <=> ${lit}::vector) + 0, id desc limit ${n}`.execute(db);
     vector = rows.map((r) => String(r.id));
   }
   const fused = reciprocalRankFusion([
