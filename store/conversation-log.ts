@@ -75,10 +75,9 @@ export class ConversationLog {
 function newestOf(platform: string, conversationId: string, limit: number) {
   return (qb: SelectQueryBuilder<Database, 'conversation_log', object>) =>
     qb
-      .select(['platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
+      .select(['id', 'platform', 'conversation_id', 'event_id', 'role', 'author_account_id', 'author_name', 'text', 'at', 'trace_id'])
       .where('platform', '=', platform)
       .where('conversation_id', '=', conversationId)
-      .select('id')
       .orderBy('at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit);
@@ -88,10 +87,13 @@ function newestOf(platform: string, conversationId: string, limit: number) {
  * The entries read, oldest first, as one JSON value: PGlite parses each field of a result on its own (~6 µs a
  * field), so 21 entries of 9 columns cost more to hand over than to find; one JSON value is one field.
  */
-const asJson = sql<Array<[string, string, string, 'user' | 'assistant', string | null, string | null, string, string, string | null]>>`coalesce(json_agg(json_build_array(
+/** One entry as {@link asJson} returns it: the columns {@link fromRow} reads, in order, `at` as ISO text. */
+type EntryTuple = [string, string, string, 'user' | 'assistant', string | null, string | null, string, string, string | null];
+
+const asJson = sql<EntryTuple[]>`coalesce(json_agg(json_build_array(
   platform, conversation_id, event_id, role, author_account_id, author_name, text, at, trace_id) order by at, id), '[]')`.as('entries');
 
-function fromJson(row: { entries: Array<[string, string, string, 'user' | 'assistant', string | null, string | null, string, string, string | null]> } | undefined): ConversationLogEntry[] {
+function fromJson(row: { entries: EntryTuple[] } | undefined): ConversationLogEntry[] {
   return (row?.entries ?? []).map(([platform, conversationId, eventId, role, authorAccountId, authorName, text, at, traceId]) =>
     fromRow({ platform, conversation_id: conversationId, event_id: eventId, role, author_account_id: authorAccountId, author_name: authorName, text, at, trace_id: traceId }));
 }

@@ -5,12 +5,12 @@ export const MAX_PREPARED_STATEMENTS = 128;
 /** Longer SQL texts (a many-row insert) are run unprepared: they rarely repeat. */
 const MAX_PREPARED_SQL_CHARS = 8_000;
 /** Statements worth preparing: data reads and writes. DDL, settings and transaction control run as before. */
-const PREPARABLE = /^\s*(?:\/\* helix: plan per call \*\/\s*)?(?:select|insert|update|delete|with)\b/i;
+const PREPARABLE = /^\s*(?:select|insert|update|delete|with)\b/i;
 /**
  * Put first in a statement's SQL to have it planned for its own parameter values on every call. A prepared
  * statement switches to one generic plan after five runs; for a statement whose best plan depends on the
- * values (recall: an exact vector search for a person with few memories, the HNSW index for one with many)
- * that plan can be several times slower. PostgreSQL (node-postgres) runs parameterized statements unnamed,
+ * values that plan can be several times slower (recall's search: not knowing the person, it scanned 10k
+ * memories' vectors instead of using the HNSW index). PostgreSQL (node-postgres) runs parameterized statements unnamed,
  * which always plans per call, so the hint only matters on PGlite, and is a comment everywhere.
  */
 export const PLAN_PER_CALL = '/* helix: plan per call */ ';
@@ -49,7 +49,8 @@ export class PgliteStatements {
 
   /** Runs one statement: inside `tx` when a transaction is open, else on its own (exclusive, like `query`). */
   async query(sql: string, params: readonly unknown[], tx: Transaction | undefined): Promise<Results<Record<string, unknown>>> {
-    if (!PREPARABLE.test(sql) || sql.length > MAX_PREPARED_SQL_CHARS) {
+    const body = sql.startsWith(PLAN_PER_CALL) ? sql.slice(PLAN_PER_CALL.length) : sql;
+    if (!PREPARABLE.test(body) || sql.length > MAX_PREPARED_SQL_CHARS) {
       return (tx ?? this.#pglite).query<Record<string, unknown>>(sql, [...params], { rowMode: 'object' });
     }
     const run = () => this.#pglite.runExclusive(() => this.#run(sql, params, tx !== undefined, tx === undefined));

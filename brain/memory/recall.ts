@@ -60,7 +60,7 @@ export async function recallMemories(deps: MemoryDeps, personId: PersonId, query
     if (withVectors && vector === undefined) {
       vector = await queryVector(deps, query, opts.signal);
       const d = vector && (await distances(deps.db, newest.map((r) => r.id), { literal: vectorLiteral(vector), model }));
-      for (const r of newest) r.d = d?.get(String(r.id)) ?? null;
+      for (const r of newest) r.d = d?.get(r.id) ?? null;
     }
     return fuseAll(deps.db, personId, newest, k, opts);
   }
@@ -132,7 +132,7 @@ async function fuseAll(db: Kysely<Database>, personId: PersonId, rows: readonly 
   const newerFirst = (a: NewestRow, b: NewestRow) => Number(b.id) - Number(a.id);
   const text = rows.filter((r) => r.hit).sort((a, b) => b.rank - a.rank || b.atMs - a.atMs || newerFirst(a, b));
   const vector = rows.filter((r) => r.d !== null).sort((a, b) => a.d! - b.d! || newerFirst(a, b));
-  const ids = (list: readonly NewestRow[]) => list.map((r) => String(r.id));
+  const ids = (list: readonly NewestRow[]) => list.map((r) => r.id);
   const fused = reciprocalRankFusion([
     { name: 'text' as const, ids: ids(text) },
     // Facts are what a person most often asks back ("what's my dog called?"): a full-text hit on one counts twice.
@@ -215,9 +215,9 @@ function fusedRecall(f: FusedRecall): RawBuilder<FusedRow> {
   }
   let vector: RawBuilder<unknown> = none;
   if (f.vector) {
-    // Ranked again by the distance itself (ties: the newer memory first): hnsw.iterative_scan's relaxed order may hand rows back slightly out
-    // of order, and the planner trusts the index's order unless the sort key differs from it (`d + 0`, as
-    // pgvector's documentation does). `+ 0` in the search's own ORDER BY hides the distance from the index:
+    // Ranked again by the distance itself (ties: the newer memory first): hnsw.iterative_scan's relaxed order
+    // may hand rows back slightly out of order, and the planner trusts the index's order unless the sort key
+    // differs from it (`d + 0`, as pgvector's documentation does). `+ 0` in the search's own ORDER BY hides the distance from the index:
     // the exact (sequential) search, for comparison.
     vector = sql`
       select c.id, null::text as kind, row_number() over (order by c.d + 0, c.id desc) as r
