@@ -5,7 +5,9 @@
 // Iterating on recall: BENCH_RECALL_PGLITE_CACHE=/tmp/helix-recall npm run bench -- --only=recall --recall-sizes=100000
 // keeps each size's loaded PGlite database there and reuses it next run (no load, no HNSW build; see PGLITE_CACHE).
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -18,7 +20,7 @@ import { openStore, type Database, type OpenStoreOptions, type Store } from '../
 import { createMemoryVectorIndex, MEMORY_HNSW_OPTIONS } from '../store/migrations/0005-memory-hnsw-build.ts';
 import { MIGRATIONS } from '../store/migrations/index.ts';
 import { PreparedPgliteDialect } from '../store/pglite-driver.ts';
-import { PGLITE_SETTINGS } from '../store/pglite-settings.ts';
+import { PGLITE_SETTINGS, pgliteSettings } from '../store/pglite-settings.ts';
 import { pgliteTemplate } from '../store/pglite-template.ts';
 import { makeStore, migrate } from '../store/store.ts';
 import { loadDialogues, recallAtK } from '../tests/fixtures/dialogues/evaluate.ts';
@@ -148,43 +150,78 @@ function pgliteArchive(n: number): string | undefined {
   return join(PGLITE_CACHE, `recall-${n}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16)}.tar.gz`);
 }
 
-/** PGlite in memory from a data-directory archive (a cached database, or the migrated template), as openStore opens it. */
-async function openPgliteFrom(archive: string): Promise<{ store: Store; pglite: PGlite }> {
-  const pglite = await PGlite.create('memory://', { postgresqlconf: PGLITE_SETTINGS, extensions: { vector }, loadDataDir: new Blob([readFileSync(archive)]) });
+/** Bytes of tables and indexes in a data-directory archive (its `base/` files), as openPgliteStore sizes its cache from them. */
+function archiveRelationBytes(archive: string): number {
+  const listing = execFileSync('tar', ['-tvzf', archive], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  let total = 0;
+  for (const line of listing.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length >= 6 && /^\/?base\//.test(cols[5]!)) total += Number(cols[2]);
+  }
+  return total;
+}
+
+/** PGlite in memory from a data-directory archive (a cached database, or the migrated template), as openStore opens it: cache sized from its data. */
+async function openPgliteFrom(archive: string): Promise<{ store: Store; pglite: PGlite; settings: string[] }> {
+  const settings = pgliteSettings(archiveRelationBytes(archive));
+  const pglite = await PGlite.create('memory://', { postgresqlconf: settings, extensions: { vector }, loadDataDir: new Blob([readFileSync(archive)]) });
   const db = new Kysely<Database>({ dialect: new PreparedPgliteDialect({ pglite }) });
   await migrate(db, undefined);
-  return { store: makeStore('pglite', db, async () => true), pglite };
+  return { store: makeStore('pglite', db, async () => true), pglite, settings };
+}
+
+/** How the measured database came to be: loaded in this run (with its timings), or reused from the cache. */
+type Prepared = { loaded: true; loadS: number; indexS: number } | { loaded: false };
+
+/**
+ * The PGlite database of `n` memories as an archive: the cached one when {@link PGLITE_CACHE} has it, else
+ * loaded now from the migrated template and dumped (kept in the cache when set). Measuring always reopens
+ * the archive, as a restarted brain opens its directory: the page cache is sized from the data at open.
+ */
+async function pgliteDatabase(n: number, embedder: LocalHashEmbedder): Promise<{ archive: string; prepared: Prepared; dispose(): void }> {
+  const cached = pgliteArchive(n);
+  if (cached && existsSync(cached)) return { archive: cached, prepared: { loaded: false }, dispose() {} };
+  const template = await pgliteTemplate();
+  if (!template) throw new Error('no PGlite template to load the database from');
+  const { store, pglite } = await openPgliteFrom(template);
+  const archive = cached ?? join(tmpdir(), `helix-bench-recall-${n}-${process.pid}.tar.gz`);
+  let times: { loadS: number; indexS: number };
+  try {
+    const memory = await MemoryStore.open({ store, embedder });
+    times = await load(store.db, memory.vectors, n, embedder);
+    if (cached) mkdirSync(PGLITE_CACHE!, { recursive: true });
+    const tmp = `${archive}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
+    renameSync(tmp, archive);
+  } finally {
+    await store.close();
+  }
+  return { archive, prepared: { loaded: true, ...times }, dispose: () => (cached ? undefined : rmSync(archive, { force: true })) };
 }
 
 /**
- * Runs `fn` on a fresh store. With `cacheSize` and {@link PGLITE_CACHE} set, PGlite starts from that size's
- * cached database when there is one (`loaded` true: skip the load), and otherwise keeps what `fn` loaded for next time.
+ * Runs `fn` on a fresh store. With `size`, PGlite opens that size's database from {@link pgliteDatabase} (`fn`
+ * is told whether it was loaded in this run); otherwise the store starts empty (`loaded` false) and `fn` loads it.
  */
-async function withStore<T>(backend: 'pglite' | 'postgres', fn: (store: Store, loaded: boolean) => Promise<T>, cacheSize?: number): Promise<T> {
-  const archive = backend === 'pglite' && cacheSize !== undefined ? pgliteArchive(cacheSize) : undefined;
-  if (archive) {
-    const loaded = existsSync(archive);
-    const template = loaded ? archive : await pgliteTemplate();
-    if (!template) throw new Error('no PGlite template to start the cached database from');
-    const { store, pglite } = await openPgliteFrom(template);
+async function withStore<T>(backend: 'pglite' | 'postgres', fn: (store: Store, prepared: Prepared | undefined, settings?: string[]) => Promise<T>, size?: number, embedder?: LocalHashEmbedder): Promise<T> {
+  if (backend === 'pglite' && size !== undefined && embedder) {
+    const db = await pgliteDatabase(size, embedder);
     try {
-      const out = await fn(store, loaded);
-      if (!loaded) {
-        mkdirSync(PGLITE_CACHE!, { recursive: true });
-        const tmp = `${archive}.${process.pid}.tmp`;
-        writeFileSync(tmp, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
-        renameSync(tmp, archive);
+      const { store, settings } = await openPgliteFrom(db.archive);
+      try {
+        return await fn(store, db.prepared, settings);
+      } finally {
+        await store.close();
       }
-      return out;
     } finally {
-      await store.close();
+      db.dispose();
     }
   }
   const schema = `bench_mem_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const opts: OpenStoreOptions = backend === 'pglite' ? { dataDir: 'memory://' } : { databaseUrl: PG_URL, dataDir: 'unused', schema };
   const store = await openStore(opts);
   try {
-    return await fn(store, false);
+    return await fn(store, undefined);
   } finally {
     await store.close();
     if (backend === 'postgres') {
@@ -207,16 +244,17 @@ export async function benchRecall(opts: BenchOptions): Promise<{ metrics: Metric
     for (const n of opts.recallSizes) {
       say(`recall: ${backend}, ${n.toLocaleString('en-US')} memories`);
       try {
-        await withStore(backend, async (store, loaded) => {
+        await withStore(backend, async (store, prepared, settings) => {
           const memory = await MemoryStore.open({ store, embedder });
           const mode = memory.vectors ? 'hybrid' : 'full text only';
           const k = `${backend}_${n / 1_000}k`;
-          if (loaded) notes.push(`${backend} ${n}: database reused from ${PGLITE_CACHE} (BENCH_RECALL_PGLITE_CACHE), not loaded and indexed in this run`);
-          else {
-            const { loadS, indexS } = await load(store.db, memory.vectors, n, embedder);
-            metrics.push(info(`${k}_load_s`, `${backend} ${n / 1_000}k: load (+${Math.floor(n / 10) / 1_000}k of others)`, round(loadS, 1), 's'));
-            if (memory.vectors) metrics.push(info(`${k}_hnsw_build_s`, `${backend} ${n / 1_000}k: HNSW build`, round(indexS, 1), 's'));
+          if (prepared?.loaded === false) notes.push(`${backend} ${n}: database reused from ${PGLITE_CACHE} (BENCH_RECALL_PGLITE_CACHE), not loaded and indexed in this run`);
+          const times = prepared ?? { loaded: true, ...(await load(store.db, memory.vectors, n, embedder)) };
+          if (times.loaded) {
+            metrics.push(info(`${k}_load_s`, `${backend} ${n / 1_000}k: load (+${Math.floor(n / 10) / 1_000}k of others)`, round(times.loadS, 1), 's'));
+            if (memory.vectors) metrics.push(info(`${k}_hnsw_build_s`, `${backend} ${n / 1_000}k: HNSW build`, round(times.indexS, 1), 's'));
           }
+          if (settings) notes.push(`${backend} ${n}: reopened as a restarted brain opens it, with ${settings.join(' ')} (sized from its data)`);
           const s = await timeRecalls(memory, queries);
           metrics.push(info(`${k}_mode`, `${backend} ${n / 1_000}k: recall mode`, mode));
           metrics.push(info(`${k}_p50_ms`, `${backend} ${n / 1_000}k: recall p50`, round(s.p50, 2), 'ms'));
@@ -225,7 +263,7 @@ export async function benchRecall(opts: BenchOptions): Promise<{ metrics: Metric
             say(`recall: HNSW vs exact at ${n.toLocaleString('en-US')}`);
             for (const m of await annVsExact(store.db, queries.slice(0, 100), embedder, [...new Set([40, DefaultMemoryOptions.efSearch, 100, 200])].sort((a, b) => a - b))) metrics.push({ ...m, key: `${k}_${m.key}`, label: `${backend} ${n / 1_000}k: ${m.label}` });
           }
-        }, n);
+        }, n, embedder);
       } catch (err) {
         notes.push(`${backend} ${n}: ${(err as Error).message}`);
       }

@@ -191,5 +191,5 @@ const CLOSE_STEP_MS = 5_000;
 
 /** Opens the store the config names (PGlite files by default, PostgreSQL with store.databaseUrl). */
 export function openConfiguredStore(config: HelixConfig, log: Logger): Promise<Store> {
-  return openStore({ ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}), ...(config.store.schema ? { schema: config.store.schema } : {}), dataDir: config.store.dataDir, log });
+  return openStore({ ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}), ...(config.store.schema ? { schema: config.store.schema } : {}), ...(config.store.cacheMb ? { cacheMb: config.store.cacheMb } : {}), dataDir: config.store.dataDir, log });
 }

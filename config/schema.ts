@@ -41,6 +41,8 @@ const StoreSection = z.object({
   dataDir: z.string().default('./data/pglite'),
   /** PostgreSQL schema for Helix's tables (created if missing); isolates a deployment or a test run. Unset: the connection's default (`public`). */
   schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a plain lower-case SQL identifier').optional(),
+  /** PGlite's page cache (shared_buffers) in MB; resident memory. Unset: half the data's size at start, 16 MB to 1 GB. */
+  cacheMb: z.number().int().min(16).max(65_536).optional(),
 });
 
 /** The brain: the turn loop. */

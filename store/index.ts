@@ -11,5 +11,5 @@ export { PLAN_PER_CALL } from './pglite-prepared.ts';
 
 /** Opens the store: PostgreSQL when `databaseUrl` is given, else PGlite at `dataDir`. Migrations run first. */
 export function openStore(opts: OpenStoreOptions): Promise<Store> {
-  return opts.databaseUrl ? openPostgresStore(opts.databaseUrl, opts.schema, opts.log) : openPgliteStore(opts.dataDir, opts.log);
+  return opts.databaseUrl ? openPostgresStore(opts.databaseUrl, opts.schema, opts.log) : openPgliteStore(opts.dataDir, opts.log, opts.cacheMb);
 }

@@ -8,19 +8,25 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
 import { PreparedPgliteDialect } from './pglite-driver.ts';
-import { PGLITE_SETTINGS } from './pglite-settings.ts';
+import { pgliteSettings, relationBytes } from './pglite-settings.ts';
 import type { Database } from './schema.ts';
 import { pgliteTemplate } from './pglite-template.ts';
 import { makeStore, migrate, type Store } from './store.ts';
 
-/** Opens (and migrates) an embedded PGlite database: files under `dataDir`, or in memory with `memory://`. */
-export async function openPgliteStore(dataDir: string, log?: Logger): Promise<Store> {
+/**
+ * Opens (and migrates) an embedded PGlite database: files under `dataDir`, or in memory with `memory://`.
+ * Its page cache is sized from the data already there (see {@link pgliteSettings}) unless `cacheMb` is given.
+ */
+export async function openPgliteStore(dataDir: string, log?: Logger, cacheMb?: number): Promise<Store> {
   let pglite: PGlite;
   try {
     const template = await pgliteTemplate(log);
-    if (!dataDir.startsWith('memory://')) await createClusterOnce(dataDir, template, log);
-    const fromTemplate = dataDir.startsWith('memory://') && template ? { loadDataDir: new Blob([readFileSync(template)]) } : {};
-    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_SETTINGS, extensions: { vector }, ...fromTemplate });
+    const inMemory = dataDir.startsWith('memory://');
+    if (!inMemory) await createClusterOnce(dataDir, template, log);
+    const fromTemplate = inMemory && template ? { loadDataDir: new Blob([readFileSync(template)]) } : {};
+    const settings = pgliteSettings(inMemory ? 0 : relationBytes(dataDir), cacheMb);
+    log?.debug({ data_dir: dataDir, settings }, 'embedded database settings');
+    pglite = await PGlite.create(dataDir, { postgresqlconf: settings, extensions: { vector }, ...fromTemplate });
   } catch (err) {
     throw new HelixError('store_unavailable', `Cannot open the embedded database at ${dataDir}: ${(err as Error).message}. Is another Helix brain using it? Only one process may open a PGlite directory; use PostgreSQL (store.databaseUrl) to run several brains.`, { cause: err });
   }

@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL schema to use (created if missing). @defaultValue `public` */
   schema?: string;
+  /** PGlite page cache in MB. @defaultValue sized from the data at open (see pgliteSettings) */
+  cacheMb?: number;
   log?: Logger;
 }
 

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
+import { sql } from 'kysely';
 import { ConversationLog, openStore, type OpenStoreOptions, type Store } from '../../../store/index.ts';
+import { autoCacheMB, relationBytes } from '../../../store/pglite-settings.ts';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -122,6 +124,26 @@ describe('store persistence and failures', () => {
     }
     await using again = await openStore({ dataDir });
     expect((await new ConversationLog(again.db).recent('web', 'c1', 5)).map((e) => e.eventId)).toEqual(['kept']);
+  });
+
+  test('GIVEN a PGlite directory that grew WHEN reopened THEN its page cache is sized from its data, unless store.cacheMb says otherwise', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'helix-pglite-'));
+    const sharedBuffers = async (store: Store) => (await sql<{ shared_buffers: string }>`show shared_buffers`.execute(store.db)).rows[0]!.shared_buffers;
+    {
+      await using store = await openStore({ dataDir });
+      expect(await sharedBuffers(store)).toBe('16MB');
+      // ~48 MB of incompressible rows: half of the data is more than the floor.
+      await sql`create table filler as select i, (select string_agg(md5(random()::text || i || j), '') from generate_series(1, 32) j) as pad from generate_series(1, 48000) i`.execute(store.db);
+    }
+    const bytes = relationBytes(dataDir);
+    expect(bytes).toBeGreaterThan(48 * 1024 * 1024);
+    {
+      await using grown = await openStore({ dataDir });
+      expect(await sharedBuffers(grown)).toBe(`${autoCacheMB(bytes)}MB`);
+      expect(autoCacheMB(bytes)).toBeGreaterThan(16);
+    }
+    await using fixed = await openStore({ dataDir, cacheMb: 24 });
+    expect(await sharedBuffers(fixed)).toBe('24MB');
   });
 
   test('GIVEN PostgreSQL unreachable THEN store_unavailable names host and db but never the password', async () => {
