@@ -10,11 +10,12 @@ import { safePart, type InboundTurn } from '../mesh/index.ts';
  * Keys (all under the queue prefix's hash tag, so one Cluster slot):
  *   <p>:mb:<conv>:z     sorted set of event keys, scored by the platform's received-at (ms) x 1000 + arrival order
  *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
- *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys), arrivals
+ *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys),
+ *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window)
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
-// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec
+// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0)
 // Returns { accepted (1|0), gen }: the caller always (idempotently) adds the turn job for `gen`.
 const ACCEPT = `
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
@@ -23,6 +24,8 @@ if fresh then
   local arrival = redis.call('HINCRBY', KEYS[3], 'arrivals', 1) % 1000
   redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) * 1000 + arrival, ARGV[1])
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  -- The newest pending message decides which quiet window the burst waits (see CLAIM).
+  if redis.call('ZREVRANGE', KEYS[1], 0, 0)[1] == ARGV[1] then redis.call('HSET', KEYS[3], 'voice', ARGV[6]) end
   redis.call('HSET', KEYS[3], 'lastAt', ARGV[4])
   redis.call('HSETNX', KEYS[3], 'firstAt', ARGV[4])
 end
@@ -35,9 +38,10 @@ end
 return {fresh and 1 or 0, tonumber(gen)}
 `;
 
-// KEYS: z, h, m. ARGV: gen, maxBatch
-// Returns { status, firstAt, lastAt, keys... , jsons... }: status 'stale' (job is not the live one),
-// 'empty', or 'ok'. A claimed batch is kept across retries so a retried turn answers the same messages.
+// KEYS: z, h, m. ARGV: gen, maxBatch, nowMs, textQuietMs, voiceQuietMs, maxBurstMs
+// Returns { status, firstAt, lastAt, keys... , jsons... }: status 'stale' (job is not the live one), 'empty',
+// 'wait' (the burst is still growing; the second field is when to come back), or 'ok'. An 'ok' batch is pinned in the
+// same step, before any side effect, so a retried turn answers the same messages (with the same reply id).
 const CLAIM = `
 local live = redis.call('HGET', KEYS[3], 'gen')
 if live ~= ARGV[1] then return {'stale'} end
@@ -49,6 +53,14 @@ if batch then
   keys = cjson.decode(batch)
 else
   keys = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+  if #keys > 0 then
+    local quiet = tonumber(redis.call('HGET', KEYS[3], 'voice') == '1' and ARGV[5] or ARGV[4])
+    local quietUntil = tonumber(lastAt) + quiet
+    local maxUntil = tonumber(firstAt) + tonumber(ARGV[6])
+    local now = tonumber(ARGV[3])
+    if quiet > 0 and now < quietUntil and now < maxUntil then return {'wait', tostring(math.min(quietUntil, maxUntil))} end
+    redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys))
+  end
 end
 if #keys == 0 then return {'empty', firstAt, lastAt} end
 local out = {'ok', firstAt, lastAt}
@@ -58,13 +70,6 @@ for i = 1, #keys do
   out[#out + 1] = jsons[i] or ''
 end
 return out
-`;
-
-// KEYS: m. ARGV: gen, batchJson. Pins the batch a turn is answering (before any side effect).
-const PIN = `
-if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
-redis.call('HSETNX', KEYS[1], 'batch', ARGV[2])
-return 1
 `;
 
 // KEYS: z, h, m. ARGV: gen, nowMs, eventKeys...
@@ -102,12 +107,18 @@ export interface ClaimedBatch {
   /** Raw JSON per key; parsed (and validated) by the caller. Empty string if the entry vanished. */
   payloads: string[];
 }
-export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty'; firstAt: number; lastAt: number };
+export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty'; firstAt: number; lastAt: number } | { status: 'wait'; untilMs: number };
+
+/** When a burst is answered: after `quietMs` (by the newest message's modality) without a new message, or `maxMs` after it began. */
+export interface BurstWindow {
+  quietMs: number;
+  voiceQuietMs: number;
+  maxMs: number;
+}
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number): Promise<[number, number]>;
-  helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number): Promise<string[]>;
-  helixMailboxPin(m: string, gen: number, batch: string): Promise<number>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number): Promise<[number, number]>;
+  helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
 }
 
@@ -126,7 +137,6 @@ export class ConversationMailbox {
     if (!(redis as Partial<MailboxCommands>).helixMailboxAccept) {
       redis.defineCommand('helixMailboxAccept', { numberOfKeys: 4, lua: ACCEPT });
       redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
-      redis.defineCommand('helixMailboxPin', { numberOfKeys: 1, lua: PIN });
       redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
     }
     this.#redis = redis as Redis & MailboxCommands;
@@ -137,16 +147,20 @@ export class ConversationMailbox {
   /** Adds a turn (once per event within the dedupe window). */
   async accept(turn: InboundTurn, eventKey: string, nowMs: number): Promise<AcceptResult> {
     const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
-    const [accepted, gen] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec);
+    const [accepted, gen] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0);
     return { accepted: accepted === 1, gen };
   }
 
-  /** The batch the live job `gen` answers (the one pinned earlier, or up to `maxBatch` oldest). */
-  async claim(convKey: string, gen: number, maxBatch: number): Promise<ClaimResult> {
+  /**
+   * The batch the live job `gen` answers: the one pinned earlier, or, once the burst has been quiet for its
+   * window (or has grown for `burst.maxMs`), up to `maxBatch` oldest messages, pinned in the same atomic step.
+   */
+  async claim(convKey: string, gen: number, maxBatch: number, burst: BurstWindow, nowMs: number): Promise<ClaimResult> {
     const k = this.#keys(convKey);
-    const raw = await this.#redis.helixMailboxClaim(k.z, k.h, k.m, gen, maxBatch);
+    const raw = await this.#redis.helixMailboxClaim(k.z, k.h, k.m, gen, maxBatch, nowMs, burst.quietMs, burst.voiceQuietMs, burst.maxMs);
     const [status, firstAt, lastAt, ...rest] = raw;
     if (status === 'stale') return { status: 'stale' };
+    if (status === 'wait') return { status: 'wait', untilMs: Number(firstAt) };
     if (status === 'empty') return { status: 'empty', firstAt: Number(firstAt), lastAt: Number(lastAt) };
     const keys: string[] = [];
     const payloads: string[] = [];
@@ -155,11 +169,6 @@ export class ConversationMailbox {
       payloads.push(rest[i + 1] as string);
     }
     return { status: 'ok', firstAt: Number(firstAt), lastAt: Number(lastAt), keys, payloads };
-  }
-
-  /** Fixes the batch a turn answers, so retries answer the same messages with the same reply id. */
-  async pin(convKey: string, gen: number, keys: readonly string[]): Promise<boolean> {
-    return (await this.#redis.helixMailboxPin(this.#keys(convKey).m, gen, JSON.stringify(keys))) === 1;
   }
 
   /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */

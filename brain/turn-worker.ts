@@ -5,7 +5,7 @@ import {
   type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics, safePart,
 } from '../mesh/index.ts';
 import type { BrainMetrics } from './brain-metrics.ts';
-import { conversationKey, type ClaimedBatch, type ConversationMailbox } from './conversation-mailbox.ts';
+import { conversationKey, type BurstWindow, type ClaimedBatch, type ConversationMailbox } from './conversation-mailbox.ts';
 import type { ReplySender } from './reply-sender.ts';
 import { runStages } from './turn/run-stages.ts';
 import type { TurnContext, TurnStage } from './turn/turn-context.ts';
@@ -31,7 +31,7 @@ export interface TurnWorkerOptions {
    * failed re-runs the turn, whose recorded reply is re-sent and dropped as a duplicate. @defaultValue `[]`
    */
   afterReply?: readonly TurnStage[];
-  burst: { quietMs: number; voiceQuietMs: number; maxMs: number };
+  burst: BurstWindow;
   concurrency: number;
   turnTimeoutMs: number;
   /** Most messages answered in one turn. @defaultValue `50` */
@@ -62,8 +62,13 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
     },
     async handle(job, bullJob, signal, token) {
       const convKey = conversationKey(job.platform, job.conversationId);
-      const claim = await opts.mailbox.claim(convKey, job.gen, maxBatch);
+      const claim = await opts.mailbox.claim(convKey, job.gen, maxBatch, opts.burst, Date.now());
       if (claim.status === 'stale') return { outcome: 'stale' };
+      if (claim.status === 'wait') {
+        // The burst is still growing: come back when it has been quiet long enough.
+        await bullJob.moveToDelayed(claim.untilMs, token);
+        throw new DelayedError();
+      }
       const now = Date.now();
       if (claim.status === 'empty') {
         await scheduleNext(await opts.mailbox.complete(convKey, job.gen, [], now));
@@ -71,15 +76,6 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
       }
       const turns = await parseBatch(claim, bullJob);
       const last = turns[turns.length - 1];
-      const quiet = last?.modality === 'voice' ? opts.burst.voiceQuietMs : opts.burst.quietMs;
-      const quietUntil = claim.lastAt + quiet;
-      const maxUntil = claim.firstAt + opts.burst.maxMs;
-      if (quiet > 0 && now < quietUntil && now < maxUntil) {
-        // The burst is still growing: come back when it has been quiet long enough.
-        await bullJob.moveToDelayed(Math.min(quietUntil, maxUntil), token);
-        throw new DelayedError();
-      }
-      await opts.mailbox.pin(convKey, job.gen, claim.keys);
       if (!last) {
         // Every entry was invalid (dead-lettered above): nothing to answer.
         await scheduleNext(await opts.mailbox.complete(convKey, job.gen, claim.keys, now));
