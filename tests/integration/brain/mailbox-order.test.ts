@@ -11,12 +11,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
+/** A mailbox under its own key prefix, dropped after the test. */
+function freshMailbox(): ConversationMailbox {
+  const prefix = testPrefix();
+  const redis = new Redis(REDIS_URL);
+  cleanups.push(() => dropPrefix(prefix), () => redis.quit());
+  return new ConversationMailbox(redis, prefix, 600);
+}
+
 describe('conversation mailbox order', () => {
   test('GIVEN messages accepted in reverse arrival order THEN a claim returns them in received-at order', async () => {
-    const prefix = testPrefix();
-    const redis = new Redis(REDIS_URL);
-    cleanups.push(() => dropPrefix(prefix), () => redis.quit());
-    const mailbox = new ConversationMailbox(redis, prefix, 600);
+    const mailbox = freshMailbox();
     const turns = Array.from({ length: 10 }, (_, i) => makeTurn({ text: `m${i}`, conversationId: 'c', receivedAt: monotonicNow().toISOString() }));
     let gen = 0;
     for (const t of [...turns].reverse()) gen = Math.max(gen, (await mailbox.accept(t, jobIdFor(t.platform, t.eventId), Date.now())).gen);
@@ -27,10 +32,7 @@ describe('conversation mailbox order', () => {
   });
 
   test('GIVEN a burst still inside its quiet window THEN a claim says when to come back and pins nothing; once quiet, it pins the batch', async () => {
-    const prefix = testPrefix();
-    const redis = new Redis(REDIS_URL);
-    cleanups.push(() => dropPrefix(prefix), () => redis.quit());
-    const mailbox = new ConversationMailbox(redis, prefix, 600);
+    const mailbox = freshMailbox();
     const burst = { quietMs: 1_500, voiceQuietMs: 700, maxMs: 8_000 };
     const key = conversationKey('web', 'q');
     const t0 = 1_000_000;
@@ -56,10 +58,7 @@ describe('conversation mailbox order', () => {
   });
 
   test('GIVEN a burst that never goes quiet THEN it is answered once its maximum length has passed', async () => {
-    const prefix = testPrefix();
-    const redis = new Redis(REDIS_URL);
-    cleanups.push(() => dropPrefix(prefix), () => redis.quit());
-    const mailbox = new ConversationMailbox(redis, prefix, 600);
+    const mailbox = freshMailbox();
     const burst = { quietMs: 1_500, voiceQuietMs: 700, maxMs: 3_000 };
     const t0 = 2_000_000;
     let gen = 0;
