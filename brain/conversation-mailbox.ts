@@ -39,14 +39,12 @@ return {fresh and 1 or 0, tonumber(gen)}
 `;
 
 // KEYS: z, h, m. ARGV: gen, maxBatch, nowMs, textQuietMs, voiceQuietMs, maxBurstMs
-// Returns { status, firstAt, lastAt, keys... , jsons... }: status 'stale' (job is not the live one), 'empty',
+// Returns { status, keys... , jsons... }: status 'stale' (job is not the live one), 'empty',
 // 'wait' (the burst is still growing; the second field is when to come back), or 'ok'. An 'ok' batch is pinned in the
 // same step, before any side effect, so a retried turn answers the same messages (with the same reply id).
 const CLAIM = `
 local live = redis.call('HGET', KEYS[3], 'gen')
 if live ~= ARGV[1] then return {'stale'} end
-local firstAt = redis.call('HGET', KEYS[3], 'firstAt') or '0'
-local lastAt = redis.call('HGET', KEYS[3], 'lastAt') or '0'
 local batch = redis.call('HGET', KEYS[3], 'batch')
 local keys
 if batch then
@@ -54,6 +52,8 @@ if batch then
 else
   keys = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
   if #keys > 0 then
+    local firstAt = redis.call('HGET', KEYS[3], 'firstAt') or '0'
+    local lastAt = redis.call('HGET', KEYS[3], 'lastAt') or '0'
     local quiet = tonumber(redis.call('HGET', KEYS[3], 'voice') == '1' and ARGV[5] or ARGV[4])
     local quietUntil = tonumber(lastAt) + quiet
     local maxUntil = tonumber(firstAt) + tonumber(ARGV[6])
@@ -62,8 +62,8 @@ else
     redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys))
   end
 end
-if #keys == 0 then return {'empty', firstAt, lastAt} end
-local out = {'ok', firstAt, lastAt}
+if #keys == 0 then return {'empty'} end
+local out = {'ok'}
 local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
 for i = 1, #keys do
   out[#out + 1] = keys[i]
@@ -98,16 +98,14 @@ export interface AcceptResult {
   gen: number;
 }
 
-/** The messages a turn answers, oldest first, with the intake clock of the burst. */
+/** The messages a turn answers, oldest first. */
 export interface ClaimedBatch {
   status: 'ok';
-  firstAt: number;
-  lastAt: number;
   keys: string[];
   /** Raw JSON per key; parsed (and validated) by the caller. Empty string if the entry vanished. */
   payloads: string[];
 }
-export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty'; firstAt: number; lastAt: number } | { status: 'wait'; untilMs: number };
+export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty' } | { status: 'wait'; untilMs: number };
 
 /** When a burst is answered: after `quietMs` (by the newest message's modality) without a new message, or `maxMs` after it began. */
 export interface BurstWindow {
@@ -158,17 +156,16 @@ export class ConversationMailbox {
   async claim(convKey: string, gen: number, maxBatch: number, burst: BurstWindow, nowMs: number): Promise<ClaimResult> {
     const k = this.#keys(convKey);
     const raw = await this.#redis.helixMailboxClaim(k.z, k.h, k.m, gen, maxBatch, nowMs, burst.quietMs, burst.voiceQuietMs, burst.maxMs);
-    const [status, firstAt, lastAt, ...rest] = raw;
-    if (status === 'stale') return { status: 'stale' };
-    if (status === 'wait') return { status: 'wait', untilMs: Number(firstAt) };
-    if (status === 'empty') return { status: 'empty', firstAt: Number(firstAt), lastAt: Number(lastAt) };
+    const [status, ...rest] = raw;
+    if (status === 'stale' || status === 'empty') return { status };
+    if (status === 'wait') return { status: 'wait', untilMs: Number(rest[0]) };
     const keys: string[] = [];
     const payloads: string[] = [];
     for (let i = 0; i < rest.length; i += 2) {
       keys.push(rest[i] as string);
       payloads.push(rest[i + 1] as string);
     }
-    return { status: 'ok', firstAt: Number(firstAt), lastAt: Number(lastAt), keys, payloads };
+    return { status: 'ok', keys, payloads };
   }
 
   /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */
