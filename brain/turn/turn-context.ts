@@ -27,6 +27,11 @@ export interface TurnContext {
   readonly now: Date;
   /** Recent conversation before this burst, oldest first. */
   history: ConversationLogEntry[];
+  /**
+   * How many user messages the whole conversation holds, this burst included, when load-history read all of it
+   * (it got fewer entries than it asked for); unset when the conversation is longer than the read.
+   */
+  conversationUserMessages?: number;
   /** A reply already recorded by an earlier attempt of this turn: reused, never regenerated. */
   recordedReply: string | undefined;
   blocks: PromptBlock[];

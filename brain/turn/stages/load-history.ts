@@ -23,6 +23,8 @@ export function loadHistory(log: ConversationLog, historyMessages: number): Turn
       const batchIds = new Set<string>(ctx.turns.map((t) => t.eventId));
       const prior = entries.filter((e) => !(e.role === 'user' && batchIds.has(e.eventId)));
       ctx.history = prior.slice(Math.max(0, prior.length - historyMessages));
+      // Fewer entries than asked for: this is the whole conversation, so its size is known without counting.
+      if (entries.length < limit) ctx.conversationUserMessages = prior.filter((e) => e.role === 'user').length + ctx.turns.length;
     },
   };
 }

@@ -147,6 +147,8 @@ export function rememberTurns(memory: MemoryStore, opts: RememberTurnsOptions): 
         if (turn.text.length > maxMemoryChars) continue;
         await rememberMessage(memory.forPerson(person), turn.text, { platform: turn.platform, conversationId: ctx.conversation.id, eventId: turn.eventId, at: new Date(turn.receivedAt) }, maxMemoryChars);
       }
+      // A conversation holding fewer user messages than the threshold cannot reach it for any speaker: no count.
+      if (ctx.conversationUserMessages !== undefined && ctx.conversationUserMessages < opts.everyMessages) return;
       for (const personId of speakers) {
         const req = { personId, platform: ctx.platform, conversationId: ctx.conversation.id };
         if ((await pendingConsolidation(memory, req, accountsOfForTurn(ctx, opts.accountsOf))) < opts.everyMessages) continue;

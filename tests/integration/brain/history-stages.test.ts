@@ -62,6 +62,22 @@ describe('record-incoming and load-history', () => {
     expect(ctx.history.map((e) => [e.role, e.text])).toEqual([['user', 'two'], ['assistant', 'answer']]);
     expect(ctx.recordedReply).toBeUndefined();
     expect((await log.recent('web', 'h1', 10)).map((e) => e.text)).toEqual(['one', 'two', 'answer', 'three', 'four']);
+    // The read held the whole conversation: its size is known (two earlier messages and the burst's two).
+    expect(first.conversationUserMessages).toBe(2);
+    expect(ctx.conversationUserMessages).toBe(4);
+  });
+
+  test('GIVEN a conversation longer than the history read THEN its size is left unknown', async () => {
+    const log = new ConversationLog(store.db);
+    const stages = [recordIncoming(log), loadHistory(log, 1)];
+    const sizes: Array<number | undefined> = [];
+    for (const text of ['a', 'b', 'c', 'd']) {
+      const ctx = contextFor([makeTurn({ conversationId: 'h4', text })]);
+      for (const stage of stages) await stage.run(ctx);
+      sizes.push(ctx.conversationUserMessages);
+    }
+    // One history message wanted: the read asks for 3 entries (history, burst, a recorded reply).
+    expect(sizes).toEqual([1, 2, 3, undefined]);
   });
 
   test('GIVEN a turn retried after its reply was recorded THEN the recorded reply is found and the burst is not written twice', async () => {
@@ -78,6 +94,8 @@ describe('record-incoming and load-history', () => {
     await stages[1]!.run(retry);
     expect(retry.recordedReply).toBe('I am here.');
     expect(retry.history).toEqual([]);
+    // The burst the first attempt wrote is counted once.
+    expect(retry.conversationUserMessages).toBe(1);
     expect((await log.recent('web', 'h2', 10)).map((e) => e.text)).toEqual(['are you there?', 'I am here.']);
   });
 
