@@ -9,6 +9,7 @@ import { startBarePipe } from './bare-pipe.ts';
 import { startHelixPipe } from './helix-pipe.ts';
 import { sequentialTurns, type Pipe } from './pipe.ts';
 import { connect } from './redis-keys.ts';
+import { commandCalls } from './redis-commands.ts';
 
 interface ProfileNode {
   id: number;
@@ -26,11 +27,7 @@ const pipe: Pipe = which === 'bare' ? await startBarePipe() : await startHelixPi
 const run = sequentialTurns(pipe);
 
 const admin = connect();
-const commandStats = async () => {
-  const calls = new Map<string, number>();
-  for (const m of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
-  return calls;
-};
+const commandStats = () => commandCalls(admin);
 
 await run(300, 'warm');
 const session = new Session();

@@ -1,10 +1,13 @@
 // 1. Round trip latency: one text turn at a time, each in a new conversation (so history never grows),
 // through the Helix mesh and through bare BullMQ, in alternating blocks on the same Redis.
+import type { Redis } from 'ioredis';
 import type { BenchOptions } from './args.ts';
 import { startBarePipe } from './bare-pipe.ts';
 import { startHelixPipe } from './helix-pipe.ts';
 import type { Pipe, PipeReply } from './pipe.ts';
 import { say } from './progress.ts';
+import { addCallsBetween, allCalls, clientRoundTrips, commandCalls } from './redis-commands.ts';
+import { connect } from './redis-keys.ts';
 import { check, info, type Metric } from './report.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -27,8 +30,12 @@ class RoundTripper {
     });
   }
 
-  /** Runs `count` sequential turns; keeps their times when `measure`. */
-  async run(count: number, measure: boolean): Promise<void> {
+  /** Redis commands during the measured turns, by name (see redis-commands.ts). */
+  readonly calls = new Map<string, number>();
+
+  /** Runs `count` sequential turns; keeps their times (and Redis command counts, read through `admin`) when `measure`. */
+  async run(count: number, measure: boolean, admin?: Redis): Promise<void> {
+    const before = measure && admin ? await commandCalls(admin) : undefined;
     for (let i = 0; i < count; i++) {
       const conv = `rt-${(this.#n++).toString(36).padStart(4, '0')}`;
       let timer: NodeJS.Timeout | undefined;
@@ -42,6 +49,7 @@ class RoundTripper {
       if (measure) this.samples.push(r.at - t0);
     }
     this.#pending = undefined;
+    if (before && admin) addCallsBetween(before, await commandCalls(admin), this.calls);
   }
 }
 
@@ -50,6 +58,7 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
   const bare = await startBarePipe();
   // Diagnostic: the same brain with a store that does no database work, to split the mesh from PGlite.
   const nullStore = await startHelixPipe({ logLevel: opts.brainLog, store: 'null' });
+  const admin = connect();
   try {
     const h = new RoundTripper(helix);
     const b = new RoundTripper(bare);
@@ -61,9 +70,9 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
     say(`round trip: ${opts.turns} measured each, alternating blocks of ${BLOCK}`);
     for (let done = 0; done < opts.turns; done += BLOCK) {
       const n = Math.min(BLOCK, opts.turns - done);
-      await b.run(n, true);
-      await h.run(n, true);
-      await d.run(n, true);
+      await b.run(n, true, admin);
+      await h.run(n, true, admin);
+      await d.run(n, true, admin);
     }
     const hs = summarize(h.samples);
     const bs = summarize(b.samples);
@@ -86,6 +95,10 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
         info('nostore_p50_ms', 'diagnostic: helix, store stubbed, p50', ds.p50, 'ms'),
         info('nostore_p99_ms', 'diagnostic: helix, store stubbed, p99', ds.p99, 'ms'),
         info('nostore_ratio_p50', 'diagnostic: ratio p50 (stubbed / bare)', ds.p50 / bs.p50, 'x'),
+        info('helix_redis_round_trips', 'Redis client round trips per turn, helix', clientRoundTrips(h.calls) / hs.n),
+        info('bare_redis_round_trips', 'Redis client round trips per turn, bare BullMQ', clientRoundTrips(b.calls) / bs.n),
+        info('helix_redis_commands', 'Redis commands per turn (scripts\' own included), helix', allCalls(h.calls) / hs.n),
+        info('bare_redis_commands', 'Redis commands per turn (scripts\' own included), bare BullMQ', allCalls(b.calls) / bs.n),
         info('turns', 'measured turns (each)', hs.n),
         info('mesh_failures', 'failed jobs + dead letters', failures.deadLetters + Object.values(failures.failedJobs).reduce((a, x) => a + x, 0)),
       ],
@@ -95,9 +108,15 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
         'bare: Queue A add → Worker A adds to Queue B → Worker B, default job options',
         'diagnostic: the same brain with a store whose queries are compiled but answered empty (Kysely DummyDriver): the mesh without PGlite',
         `brain stage means (ms): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
+        `Redis round trips are evalsha + bzpopmin (INFO commandstats, server-wide): each BullMQ hop costs about 4–5 (an add, a fetch, a second fetch that finds nothing when the worker runs several jobs at once, a finish, a blocking pop); helix has three hops (inbound, turns, outbound) and the mailbox's three scripts, bare two hops. Per turn: helix ${callList(h.calls, hs.n)}; bare ${callList(b.calls, bs.n)}`,
       ],
     };
   } finally {
-    await Promise.allSettled([helix.close(), bare.close(), nullStore.close()]);
+    await Promise.allSettled([helix.close(), bare.close(), nullStore.close(), admin.quit()]);
   }
+}
+
+/** The client's own commands per turn, e.g. "evalsha 18.0, bzpopmin 6.0". */
+function callList(calls: Map<string, number>, turns: number): string {
+  return ['evalsha', 'eval', 'bzpopmin'].filter((k) => calls.has(k)).map((k) => `${k} ${(calls.get(k)! / turns).toFixed(1)}`).join(', ');
 }
