@@ -1,11 +1,16 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { PGliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
+import { PGliteAdapter, PGliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { PgliteStatements } from './pglite-prepared.ts';
 
 /**
  * Kysely's PGlite dialect, with every data statement run as a cached prepared statement
  * ({@link PgliteStatements}). Transactions work as in Kysely's own PGlite driver: one PGlite transaction
  * (its exclusive lock) from begin to commit or rollback.
+ *
+ * Unlike Kysely's own PGlite dialect, callers are not queued one at a time for the single connection: each
+ * gets a connection of its own over the one database, so statements that arrive together reach
+ * {@link PgliteStatements} together and commit as a group. PGlite's own locks still keep statements outside a
+ * transaction out of it, as its `query` does.
  */
 export class PreparedPgliteDialect extends PGliteDialect {
   readonly #pglite: PGlite;
@@ -15,14 +20,25 @@ export class PreparedPgliteDialect extends PGliteDialect {
     this.#pglite = config.pglite;
   }
 
+  override createAdapter(): PGliteAdapter {
+    return new ConcurrentPgliteAdapter();
+  }
+
   override createDriver(): Driver {
     return new PreparedPgliteDriver(this.#pglite);
   }
 }
 
+/** Tells Kysely not to serialize callers: the driver hands each its own connection (see the dialect). */
+class ConcurrentPgliteAdapter extends PGliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
 class PreparedPgliteDriver implements Driver {
   readonly #pglite: PGlite;
-  #connection: PreparedPgliteConnection | undefined;
+  #statements: PgliteStatements | undefined;
 
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
@@ -31,11 +47,12 @@ class PreparedPgliteDriver implements Driver {
   async init(): Promise<void> {
     if (this.#pglite.closed) throw new Error('PGlite instance is already closed.');
     await this.#pglite.waitReady;
-    this.#connection = new PreparedPgliteConnection(this.#pglite);
+    this.#statements = new PgliteStatements(this.#pglite);
   }
 
+  /** A connection of its own per caller (a transaction's state lives on it); all share the prepared statements. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    return this.#connection!;
+    return new PreparedPgliteConnection(this.#pglite, this.#statements!);
   }
 
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
@@ -64,9 +81,9 @@ class PreparedPgliteConnection implements DatabaseConnection {
   #finish: { commit: () => void; rollback: (reason: unknown) => void } | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGlite, statements: PgliteStatements) {
     this.#pglite = pglite;
-    this.#statements = new PgliteStatements(pglite);
+    this.#statements = statements;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {

@@ -81,6 +81,55 @@ describe('PGlite prepared statements', () => {
     await statements.query(insert, [new Date(0), 2], undefined);
     expect((await pglite.query(`select count(*)::int as c from t`)).rows).toEqual([{ c: 2 }]);
   });
+
+  test('GIVEN statements issued together outside a transaction THEN they commit as one group, in order, each with its own answer', async () => {
+    const statements = new PgliteStatements(pglite);
+    const insert = `insert into t (at, n) values ($1, $2) returning n, txid_current()::text as tx`;
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => statements.query(insert, [new Date(n), n], undefined)));
+    expect(answers.map((a) => a.rows[0]!.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(answers.every((a) => a.affectedRows === 1)).toBe(true);
+    // One Sync for the five: one transaction id.
+    expect(new Set(answers.map((a) => a.rows[0]!.tx)).size).toBe(1);
+    expect((await pglite.query<{ n: number }>(`select n from t order by id`)).rows.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('GIVEN a backlog larger than a group THEN it commits in several groups, still in arrival order', async () => {
+    const statements = new PgliteStatements(pglite, undefined, 2);
+    const insert = `insert into t (at, n) values ($1, $2) returning txid_current()::text as tx`;
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => statements.query(insert, [new Date(n), n], undefined)));
+    expect(new Set(answers.map((a) => a.rows[0]!.tx)).size).toBe(3);
+    expect((await pglite.query<{ n: number }>(`select n from t order by id`)).rows.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('GIVEN one statement of a group fails THEN it alone rejects with its SQLSTATE, and every other statement commits exactly once', async () => {
+    const statements = new PgliteStatements(pglite);
+    await pglite.exec(`create table notes (id bigint generated always as identity primary key, note text)`);
+    await statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(0), 1], undefined);
+    const note = (text: string) => statements.query(`insert into notes (note) values ($1) returning note`, [text], undefined);
+    const settled = await Promise.allSettled([
+      note('before'),
+      statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(0), 1], undefined), // duplicate n
+      note('after'),
+      statements.query(`select n from t where n = $1`, [1], undefined),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    expect((settled[0] as PromiseFulfilledResult<{ rows: unknown[] }>).value.rows).toEqual([{ note: 'before' }]);
+    expect((settled[3] as PromiseFulfilledResult<{ rows: unknown[] }>).value.rows).toEqual([{ n: 1 }]);
+    expect((await pglite.query(`select note from notes order by id`)).rows).toEqual([{ note: 'before' }, { note: 'after' }]);
+  });
+
+  test('GIVEN a group holding a statement that cannot be prepared THEN that one rejects and the rest commit', async () => {
+    const statements = new PgliteStatements(pglite);
+    const settled = await Promise.allSettled([
+      statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(0), 1], undefined),
+      statements.query(`select nope from t where n = $1`, [1], undefined),
+      statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(0), 2], undefined),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '42703' });
+    expect((await pglite.query(`select count(*)::int as c from t`)).rows).toEqual([{ c: 2 }]);
+  });
 });
 
 describe('store on PGlite (prepared statements through Kysely)', () => {
@@ -117,6 +166,25 @@ describe('store on PGlite (prepared statements through Kysely)', () => {
       }),
     ).rejects.toMatchObject({ code: '23505' });
     expect((await sql<{ id: number }>`select id from t order by id`.execute(store.db)).rows).toEqual([{ id: 1 }]);
+  });
+
+  test('GIVEN queries from several callers at once THEN Kysely does not queue them one by one: they reach PGlite together and commit as one group', async () => {
+    const txOf = (i: number) => sql<{ tx: string; i: number }>`select txid_current()::text as tx, ${i}::int as i`.execute(store.db);
+    const answers = await Promise.all([1, 2, 3, 4].map(txOf));
+    expect(answers.map((a) => a.rows[0]!.i)).toEqual([1, 2, 3, 4]);
+    expect(new Set(answers.map((a) => a.rows[0]!.tx)).size).toBe(1);
+  });
+
+  test('GIVEN two transactions at once THEN they run one after the other, each seeing only its own writes until it commits', async () => {
+    const run = (id: number) =>
+      store.db.transaction().execute(async (trx) => {
+        await sql`insert into t (id, v) values (${id}, ${'tx'})`.execute(trx);
+        await new Promise((r) => setTimeout(r, 20));
+        return (await sql<{ ids: number[] }>`select array_agg(id order by id) as ids from t`.execute(trx)).rows[0]!.ids;
+      });
+    const [first, second] = await Promise.all([run(1), run(2)]);
+    expect(first).toEqual([1]);
+    expect(second).toEqual([1, 2]);
   });
 
   test('GIVEN a query issued while a transaction is open THEN it waits and is not part of the transaction', async () => {
