@@ -150,13 +150,13 @@ export class PgliteStatements {
   /** The group in one trip and one implicit transaction: each statement bound and executed, then one Sync. */
   async #runTogether(group: readonly Queued[]): Promise<BackendMessage[]> {
     const parts: Uint8Array[] = [];
-    for (const q of group) parts.push(...this.#bindAndExecute(q.sql, await this.#statementFor(q.sql), q.params), DESCRIBE_EXECUTE);
+    for (const q of group) parts.push(...this.#bind(q.sql, await this.#statementFor(q.sql), q.params), DESCRIBE_EXECUTE);
     parts.push(SYNC);
     return (await this.#pglite.execProtocol(concat(parts), NO_FS_SYNC)).messages;
   }
 
-  /** Parse (when planned per call) and bind messages for one run of a statement. */
-  #bindAndExecute(sql: string, statement: Prepared, params: readonly unknown[]): Uint8Array[] {
+  /** The parse (when planned per call) and bind messages of one run of a statement. */
+  #bind(sql: string, statement: Prepared, params: readonly unknown[]): Uint8Array[] {
     const values = params.map((p, i) => this.#serialize(p, statement.types[i]));
     // Planned per call: the unnamed statement, parsed, bound and run in the same single trip (the named one
     // still gives the parameter types).
@@ -170,7 +170,7 @@ export class PgliteStatements {
   async #run(sql: string, params: readonly unknown[], inTransaction: boolean, mayRetry: boolean): Promise<Rows> {
     const statement = await this.#statementFor(sql);
     try {
-      const { messages } = await this.#pglite.execProtocol(concat([...this.#bindAndExecute(sql, statement, params), DESCRIBE_EXECUTE, SYNC]), NO_FS_SYNC);
+      const { messages } = await this.#pglite.execProtocol(concat([...this.#bind(sql, statement, params), DESCRIBE_EXECUTE, SYNC]), NO_FS_SYNC);
       return parse.parseResults(messages, this.#pglite.parsers, { rowMode: 'object' })[0] as Rows;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
