@@ -19,9 +19,12 @@ export function addCallsBetween(before: Map<string, number>, after: Map<string, 
   }
 }
 
-/** Client round trips (scripts and blocking pops) among `calls`. */
+/** The commands that are the client's own round trips: scripts and blocking pops. */
+export const CLIENT_COMMANDS = ['evalsha', 'eval', 'bzpopmin'] as const;
+
+/** Client round trips among `calls`. */
 export function clientRoundTrips(calls: Map<string, number>): number {
-  return (calls.get('evalsha') ?? 0) + (calls.get('eval') ?? 0) + (calls.get('bzpopmin') ?? 0);
+  return CLIENT_COMMANDS.reduce((n, k) => n + (calls.get(k) ?? 0), 0);
 }
 
 /** Every command counted, scripts' own included. */

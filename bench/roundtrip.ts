@@ -6,7 +6,7 @@ import { startBarePipe } from './bare-pipe.ts';
 import { startHelixPipe } from './helix-pipe.ts';
 import type { Pipe, PipeReply } from './pipe.ts';
 import { say } from './progress.ts';
-import { addCallsBetween, allCalls, clientRoundTrips, commandCalls } from './redis-commands.ts';
+import { CLIENT_COMMANDS, addCallsBetween, allCalls, clientRoundTrips, commandCalls } from './redis-commands.ts';
 import { connect } from './redis-keys.ts';
 import { check, info, type Metric } from './report.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -118,5 +118,5 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
 
 /** The client's own commands per turn, e.g. "evalsha 18.0, bzpopmin 6.0". */
 function callList(calls: Map<string, number>, turns: number): string {
-  return ['evalsha', 'eval', 'bzpopmin'].filter((k) => calls.has(k)).map((k) => `${k} ${(calls.get(k)! / turns).toFixed(1)}`).join(', ');
+  return CLIENT_COMMANDS.filter((k) => calls.has(k)).map((k) => `${k} ${(calls.get(k)! / turns).toFixed(1)}`).join(', ');
 }
