@@ -27,7 +27,7 @@ import { loadHistory } from './turn/stages/load-history.ts';
 import { recordIncoming } from './turn/stages/record-incoming.ts';
 import { recordReply } from './turn/stages/record-reply.ts';
 import { shapeReply } from './turn/stages/shape-reply.ts';
-import type { TurnStage } from './turn/turn-context.ts';
+import type { TurnStep } from './turn/run-stages.ts';
 import { startTurnWorker } from './turn-worker.ts';
 import { TurnScheduler } from './turn-scheduler.ts';
 
@@ -99,9 +99,9 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   });
   // Made at the first "how are you doing?": most brains never need its listening connection.
   let opsHealth: OpsHealthClient | undefined;
-  const stages: TurnStage[] = [
-    recordIncoming(conversationLog),
-    resolvePerson(identity.people),
+  const stages: TurnStep[] = [
+    // Independent: the burst is written (and the history read) while its authors are looked up.
+    [recordIncoming(conversationLog), resolvePerson(identity.people)],
     loadHistory(conversationLog, config.brain.historyMessages),
     identityCommands(identity, { codeTtlMs: linkCodeTtlMs, platforms: Platform.options, commands: brainMetrics.identityCommands }),
     memoryCommands(memory, accountsOf),
@@ -114,9 +114,11 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     recordReply(conversationLog, opts.persona.name),
   ];
   // After the reply is sent: the person does not wait for Helix to take the turn in.
-  const afterReply: TurnStage[] = [
-    recordEmotion(identity),
-    rememberTurns(memory, { accountsOf, everyMessages: config.memory.consolidation.everyMessages, enqueue: (job) => enqueueConsolidation(consolidationQueue, job) }),
+  const afterReply: TurnStep[] = [
+    [
+      recordEmotion(identity),
+      rememberTurns(memory, { accountsOf, everyMessages: config.memory.consolidation.everyMessages, enqueue: (job) => enqueueConsolidation(consolidationQueue, job) }),
+    ],
   ];
   const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
   const turnWorker = startTurnWorker({

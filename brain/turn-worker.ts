@@ -7,8 +7,8 @@ import {
 import type { BrainMetrics } from './brain-metrics.ts';
 import { conversationKey, type BurstWindow, type ClaimedBatch, type ConversationMailbox } from './conversation-mailbox.ts';
 import type { ReplySender } from './reply-sender.ts';
-import { runStages } from './turn/run-stages.ts';
-import type { TurnContext, TurnStage } from './turn/turn-context.ts';
+import { runStages, type TurnStep } from './turn/run-stages.ts';
+import type { TurnContext } from './turn/turn-context.ts';
 import type { TurnScheduler } from './turn-scheduler.ts';
 
 /** Said when a turn fails for good (after its retries), so nobody is left waiting in silence. */
@@ -24,13 +24,14 @@ export interface TurnWorkerOptions {
   mailbox: ConversationMailbox;
   scheduler: TurnScheduler;
   sender: ReplySender;
-  stages: readonly TurnStage[];
+  /** The turn up to its reply; a step of several stages runs them at once. */
+  stages: readonly TurnStep[];
   /**
    * Stages that take the turn in after its reply is sent (emotion, memory writes): the person does not wait
    * for them, the conversation does (its next turn starts once they are done). A retry after one of them
    * failed re-runs the turn, whose recorded reply is re-sent and dropped as a duplicate. @defaultValue `[]`
    */
-  afterReply?: readonly TurnStage[];
+  afterReply?: readonly TurnStep[];
   burst: BurstWindow;
   concurrency: number;
   turnTimeoutMs: number;
