@@ -104,11 +104,11 @@ export async function benchRoundTrip(opts: BenchOptions): Promise<{ metrics: Met
       ],
       notes: [
         `sequential, one turn in flight, every turn a new web conversation (history stays empty); warmup ${opts.warmup} each; same Redis (${new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379').host})`,
-        `helix: console-like producer (toInboundTurn + inboundJobOptions) → inbound → brain (intake → turns → stages, PGlite in memory, instant model, burst quietMs 0, log ${opts.brainLog} → /dev/null) → outbound-web → Worker`,
+        `helix: console-like producer (toInboundTurn + inboundJobOptions) → inbound → brain (intake answers the idle conversation itself: mailbox → stages, PGlite in memory, instant model, burst quietMs 0, log ${opts.brainLog} → /dev/null) → outbound-web → Worker`,
         'bare: Queue A add → Worker A adds to Queue B → Worker B, default job options',
         'diagnostic: the same brain with a store whose queries are compiled but answered empty (Kysely DummyDriver): the mesh without PGlite',
         `brain stage means (ms): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
-        `Redis round trips are evalsha + bzpopmin (INFO commandstats, server-wide): each BullMQ hop costs about 4–5 (an add, a fetch, a second fetch that finds nothing when the worker runs several jobs at once, a finish, a blocking pop); helix has three hops (inbound, turns, outbound) and the mailbox's three scripts, bare two hops. Per turn: helix ${callList(h.calls, hs.n)}; bare ${callList(b.calls, bs.n)}`,
+        `Redis round trips are evalsha + bzpopmin (INFO commandstats, server-wide): each BullMQ hop costs about 4–5 (an add, a fetch, a second fetch that finds nothing when the worker runs several jobs at once, a finish, a blocking pop); helix has two hops here (inbound, outbound; a busy conversation or a quiet window adds the turns hop) and the mailbox's two scripts, bare two hops. Per turn: helix ${callList(h.calls, hs.n)}; bare ${callList(b.calls, bs.n)}`,
       ],
     };
   } finally {

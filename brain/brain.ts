@@ -29,6 +29,7 @@ import { recordReply } from './turn/stages/record-reply.ts';
 import { shapeReply } from './turn/stages/shape-reply.ts';
 import type { TurnStep } from './turn/run-stages.ts';
 import { startTurnWorker } from './turn-worker.ts';
+import { TurnRunner } from './turn-runner.ts';
 import { TurnScheduler } from './turn-scheduler.ts';
 
 export interface BrainOptions {
@@ -121,12 +122,16 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     ],
   ];
   const takeover = { lockDurationMs: config.brain.lockDurationMs, stalledIntervalMs: config.brain.stalledIntervalMs };
+  const runner = new TurnRunner({
+    log, deadLetters, brainMetrics, mailbox, scheduler, sender, stages, afterReply,
+    turnTimeoutMs: config.brain.turnTimeoutMs, concurrency: config.brain.concurrency,
+  });
   const turnWorker = startTurnWorker({
-    connection: redis, prefix, log, deadLetters, metrics, brainMetrics, mailbox, scheduler, sender, stages, afterReply,
-    burst: config.brain.burst, concurrency: config.brain.concurrency, turnTimeoutMs: config.brain.turnTimeoutMs, ...takeover,
+    connection: redis, prefix, log, deadLetters, metrics, mailbox, runner,
+    burst: config.brain.burst, concurrency: config.brain.concurrency, ...takeover,
   });
   const intake = startIntake({
-    connection: redis, prefix, log, deadLetters, metrics, mailbox, scheduler,
+    connection: redis, prefix, log, deadLetters, metrics, mailbox, scheduler, runner,
     quietMs: { text: config.brain.burst.quietMs, voice: config.brain.burst.voiceQuietMs }, ...takeover,
   });
 

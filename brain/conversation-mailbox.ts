@@ -11,12 +11,16 @@ import { safePart, type InboundTurn } from '../mesh/index.ts';
  *   <p>:mb:<conv>:z     sorted set of event keys, scored by the platform's received-at (ms) x 1000 + arrival order
  *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
  *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys),
- *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window)
+ *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window),
+ *                       here (event key of the intake job answering the live generation itself, with no turn job)
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
-// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0)
-// Returns { accepted (1|0), gen }: the caller always (idempotently) adds the turn job for `gen`.
+// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no)
+// Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
+// opened an idle conversation and answerHere > 0, { 1, gen, 'here', keys..., jsons... }: the batch is pinned, as
+// CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an intake is answering the
+// conversation's turn itself, and its completion schedules the turn after.
 const ACCEPT = `
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
@@ -34,6 +38,29 @@ if not gen then
   if redis.call('ZCARD', KEYS[1]) == 0 then return {fresh and 1 or 0, 0} end
   gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
   redis.call('HSET', KEYS[3], 'gen', gen)
+  local answerHere = tonumber(ARGV[7])
+  if fresh and answerHere > 0 then
+    local keys = redis.call('ZRANGE', KEYS[1], 0, answerHere - 1)
+    redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[1])
+    local out = {1, tonumber(gen), 'here'}
+    local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
+    for i = 1, #keys do
+      out[#out + 1] = keys[i]
+      out[#out + 1] = jsons[i] or ''
+    end
+    return out
+  end
+  return {fresh and 1 or 0, tonumber(gen)}
+end
+local here = redis.call('HGET', KEYS[3], 'here')
+if here then
+  -- The same event again while its intake answers it: that intake's process died and its job runs again.
+  -- The turn worker takes the turn over (the caller adds the turn job; the pinned batch keeps its reply id).
+  if here == ARGV[1] and not fresh then
+    redis.call('HDEL', KEYS[3], 'here')
+    return {0, tonumber(gen)}
+  end
+  return {fresh and 1 or 0, tonumber(gen), 'elsewhere'}
 end
 return {fresh and 1 or 0, tonumber(gen)}
 `;
@@ -80,7 +107,7 @@ for i = 3, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
-redis.call('HDEL', KEYS[3], 'batch', 'gen')
+redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here')
 if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
   return 0
@@ -96,6 +123,10 @@ export interface AcceptResult {
   accepted: boolean;
   /** 0 when nothing is pending (a duplicate of an already answered event). */
   gen: number;
+  /** The batch intake answers itself (the message opened an idle conversation and intake offered to); no turn job is added. */
+  answerHere?: ClaimedBatch;
+  /** An intake is answering the live generation itself: no turn job may be added for it (its completion schedules the next). */
+  answeredElsewhere?: boolean;
 }
 
 /** The messages a turn answers, oldest first. */
@@ -115,7 +146,7 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number): Promise<[number, number]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
 }
@@ -142,11 +173,17 @@ export class ConversationMailbox {
     this.#dedupeTtlSec = dedupeTtlSec;
   }
 
-  /** Adds a turn (once per event within the dedupe window). */
-  async accept(turn: InboundTurn, eventKey: string, nowMs: number): Promise<AcceptResult> {
+  /**
+   * Adds a turn (once per event within the dedupe window). With `answerHereMax` > 0 and the conversation idle,
+   * the new generation's batch (up to that many messages) is pinned at once for the caller to answer itself.
+   */
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number, answerHereMax = 0): Promise<AcceptResult> {
     const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
-    const [accepted, gen] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0);
-    return { accepted: accepted === 1, gen };
+    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHereMax);
+    const result: AcceptResult = { accepted: accepted === 1, gen };
+    if (how === 'here') result.answerHere = batchOf(rest);
+    else if (how === 'elsewhere') result.answeredElsewhere = true;
+    return result;
   }
 
   /**
@@ -159,13 +196,7 @@ export class ConversationMailbox {
     const [status, ...rest] = raw;
     if (status === 'stale' || status === 'empty') return { status };
     if (status === 'wait') return { status: 'wait', untilMs: Number(rest[0]) };
-    const keys: string[] = [];
-    const payloads: string[] = [];
-    for (let i = 0; i < rest.length; i += 2) {
-      keys.push(rest[i] as string);
-      payloads.push(rest[i + 1] as string);
-    }
-    return { status: 'ok', keys, payloads };
+    return batchOf(rest);
   }
 
   /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */
@@ -178,4 +209,15 @@ export class ConversationMailbox {
     const base = `${this.#prefix}:mb:${convKey}`;
     return { z: `${base}:z`, h: `${base}:h`, m: `${base}:m` };
   }
+}
+
+/** A pinned batch from a script's reply: key, JSON, key, JSON... */
+function batchOf(flat: readonly string[]): ClaimedBatch {
+  const keys: string[] = [];
+  const payloads: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    keys.push(flat[i]!);
+    payloads.push(flat[i + 1] ?? '');
+  }
+  return { status: 'ok', keys, payloads };
 }

@@ -1,6 +1,8 @@
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_QUEUE, InboundTurn, jobIdFor, startConsumer, type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics, traceLogger } from '../mesh/index.ts';
 import type { ConversationMailbox } from './conversation-mailbox.ts';
+import { MAX_BATCH, type TurnRunner } from './turn-runner.ts';
 import type { TurnScheduler } from './turn-scheduler.ts';
 
 export interface IntakeOptions {
@@ -11,6 +13,11 @@ export interface IntakeOptions {
   metrics: ProcessMetrics;
   mailbox: ConversationMailbox;
   scheduler: TurnScheduler;
+  /**
+   * Answers a message itself when it opens an idle conversation, its modality has no quiet window (nothing to
+   * wait for) and a turn slot is free: the turn skips the turn queue's hop. Without it every turn goes there.
+   */
+  runner?: TurnRunner;
   /** Quiet window before a burst is answered, by modality. */
   quietMs: { text: number; voice: number };
   concurrency?: number;
@@ -20,9 +27,14 @@ export interface IntakeOptions {
 
 /**
  * Consumes `inbound`: each valid turn goes into its conversation's mailbox (once per event id) and the
- * conversation's turn job is made to exist. Cheap and parallel; the turn worker does the thinking.
+ * conversation's turn job is made to exist. Cheap and parallel; the turn worker does the thinking, except for
+ * a message that opens an idle conversation with no quiet window (voice by default), answered here at once.
+ * If intake's process dies during such a turn, its job runs again and hands the turn to the turn worker.
  */
 export function startIntake(opts: IntakeOptions): MeshConsumer {
+  const concurrency = opts.concurrency ?? 64;
+  /** Jobs being handled right now; BullMQ fetches another whenever this is below `concurrency`. */
+  let active = 0;
   return startConsumer({
     queue: INBOUND_QUEUE,
     schema: InboundTurn,
@@ -31,24 +43,60 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 64,
+    concurrency,
     worker: {
+      // As the turn worker's: a job whose turn is answered here may be taken over after a crash as often.
+      maxStalledCount: 5,
       ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
       ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
     },
-    async handle(turn) {
-      // The key comes from the payload, not the job id, so a producer that forgot the job id still dedupes.
-      const eventKey = jobIdFor(turn.platform, turn.eventId);
-      // The burst clock runs on when the platform received the message (never later than now), so a
-      // message that already waited in the queue longer than the quiet window is answered at once.
-      const now = Date.now();
-      const at = Math.min(now, Date.parse(turn.receivedAt));
-      const { accepted, gen } = await opts.mailbox.accept(turn, eventKey, at);
+    async handle(turn, job, signal) {
+      active += 1;
+      try {
+        return await take(turn, job, signal);
+      } finally {
+        active -= 1;
+      }
+    },
+  });
+
+  async function take(turn: InboundTurn, job: Job, signal: AbortSignal | undefined) {
+    // The key comes from the payload, not the job id, so a producer that forgot the job id still dedupes.
+    const eventKey = jobIdFor(turn.platform, turn.eventId);
+    // The burst clock runs on when the platform received the message (never later than now), so a
+    // message that already waited in the queue longer than the quiet window is answered at once.
+    const now = Date.now();
+    const at = Math.min(now, Date.parse(turn.receivedAt));
+    const quietMs = opts.quietMs[turn.modality];
+    // Offered only while intake keeps up (one of its job slots is free, so nothing waits in the queue):
+    // behind a backlog, later messages of this conversation may be queued right behind this one, and taking
+    // them in first lets the turn worker answer them as one turn.
+    const slot = quietMs === 0 && active < concurrency ? opts.runner?.trySlot() : undefined;
+    try {
+      const result = await opts.mailbox.accept(turn, eventKey, at, slot ? MAX_BATCH : 0);
+      const { accepted, gen } = result;
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');
       else log.debug({ gen }, 'turn accepted');
-      if (gen > 0) await opts.scheduler.schedule(turn.platform, turn.conversation.id, gen, accepted ? Math.max(0, at + opts.quietMs[turn.modality] - now) : 0);
+      if (result.answerHere && slot) {
+        const owner = { platform: turn.platform, conversationId: turn.conversation.id, gen };
+        try {
+          await opts.runner!.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
+        } catch (err) {
+          // Retried by the turn worker, with its attempts and backoff; the pinned batch keeps its reply id.
+          log.warn({ err }, 'turn failed; the turn worker retries it');
+          await opts.scheduler.schedule(turn.platform, turn.conversation.id, gen, TAKEOVER_DELAY_MS);
+        }
+        return { accepted, gen, answeredHere: true };
+      }
+      // Another intake is answering this conversation; the end of its turn schedules the next one.
+      if (gen > 0 && !result.answeredElsewhere) await opts.scheduler.schedule(turn.platform, turn.conversation.id, gen, accepted ? Math.max(0, at + quietMs - now) : 0);
       return { accepted, gen };
-    },
-  });
+    } finally {
+      slot?.();
+    }
+  }
 }
+
+/** How long a turn that failed at intake waits before the turn worker tries it again (its first backoff). */
+const TAKEOVER_DELAY_MS = 1_000;

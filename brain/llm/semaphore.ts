@@ -37,6 +37,13 @@ export class Semaphore {
     return this.#releaser();
   }
 
+  /** A slot if one is free right now (nobody waits for one), else undefined: for work that may go elsewhere. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.#free === 0) return undefined;
+    this.#free--;
+    return this.#releaser();
+  }
+
   /** Rejects everyone still waiting with `err` (on close). */
   failAll(err: unknown): void {
     for (const w of this.#waiters.splice(0)) w.fail(err);

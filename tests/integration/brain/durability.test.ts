@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
+import { TURNS_QUEUE } from '../../../mesh/index.ts';
 import { startFakeOpenAi } from '../../fakes/llm/index.ts';
 import { InboundProducer, OutboundCollector, REDIS_URL, dropPrefix, eventually, makeTurn, startTestBrain, testConfig, testPrefix } from '../../helpers/mesh-harness.ts';
 import { startPrivateRedis } from '../../helpers/private-redis.ts';
@@ -28,7 +30,10 @@ function spawnBrain(env: Record<string, string>): ChildProcess {
 }
 
 describe('a crashed brain', () => {
-  test('GIVEN kill -9 of the brain in the middle of a turn WHEN a brain starts again THEN the turn completes with one reply', async () => {
+  test.each([
+    ['answered at intake (no quiet window)', '0', 0],
+    ['answered by the turn worker (after a quiet window)', '100', 1],
+  ])('GIVEN kill -9 of the brain in the middle of a turn %s WHEN a brain starts again THEN the turn completes with one reply', async (_how, quietMs, turnJobsBeforeKill) => {
     const prefix = testPrefix();
     const model = await startFakeOpenAi();
     cleanups.push(() => model.close(), () => dropPrefix(prefix));
@@ -38,7 +43,7 @@ describe('a crashed brain', () => {
       HELIX_REDIS__PREFIX: prefix,
       HELIX_STORE__DATA_DIR: mkdtempSync(join(tmpdir(), 'helix-brain-')),
       HELIX_BRAIN__PORT: '0',
-      HELIX_BRAIN__BURST__QUIET_MS: '0',
+      HELIX_BRAIN__BURST__QUIET_MS: quietMs,
       HELIX_BRAIN__LOCK_DURATION_MS: '1500',
       HELIX_BRAIN__STALLED_INTERVAL_MS: '1000',
       HELIX_LLM__PROVIDER: 'openai',
@@ -56,6 +61,9 @@ describe('a crashed brain', () => {
     await producer.send(turn);
     // A brand-new data directory is created first (initdb + migrations: ~10 s on a quiet 2-core box).
     await eventually(() => model.requests.length === 1, 90_000, 'the model call to start');
+    const turnJobs = new Queue(TURNS_QUEUE, { connection: new Redis(REDIS_URL), prefix });
+    cleanups.push(() => turnJobs.close());
+    expect(Object.values(await turnJobs.getJobCounts('active', 'wait', 'delayed', 'completed')).reduce((a, b) => a + b, 0)).toBe(turnJobsBeforeKill);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
