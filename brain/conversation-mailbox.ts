@@ -16,11 +16,12 @@ import { safePart, type InboundTurn } from '../mesh/index.ts';
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
-// KEYS: z, h, m, seen. ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no)
+// KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs). ARGV: eventKey, turnJson, receivedAtMs, nowMs,
+// dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no)
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
-// opened an idle conversation and answerHere > 0, { 1, gen, 'here', keys..., jsons... }: the batch is pinned, as
-// CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an intake is answering the
-// conversation's turn itself, and its completion schedules the turn after.
+// opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
+// the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
+// intake is answering the conversation's turn itself, and its completion schedules the turn after.
 const ACCEPT = `
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
@@ -39,7 +40,8 @@ if not gen then
   gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
   redis.call('HSET', KEYS[3], 'gen', gen)
   local answerHere = tonumber(ARGV[7])
-  if fresh and answerHere > 0 then
+  -- Behind a backlog, later messages of this conversation may be waiting: the turn worker answers them together.
+  if fresh and answerHere > 0 and redis.call('LLEN', KEYS[5]) == 0 then
     local keys = redis.call('ZRANGE', KEYS[1], 0, answerHere - 1)
     redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[1])
     local out = {1, tonumber(gen), 'here'}
@@ -146,7 +148,7 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number): Promise<[number, number, ...string[]]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
 }
@@ -164,7 +166,7 @@ export class ConversationMailbox {
 
   constructor(redis: Redis, prefix: string, dedupeTtlSec: number) {
     if (!(redis as Partial<MailboxCommands>).helixMailboxAccept) {
-      redis.defineCommand('helixMailboxAccept', { numberOfKeys: 4, lua: ACCEPT });
+      redis.defineCommand('helixMailboxAccept', { numberOfKeys: 5, lua: ACCEPT });
       redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
     }
@@ -174,12 +176,14 @@ export class ConversationMailbox {
   }
 
   /**
-   * Adds a turn (once per event within the dedupe window). With `answerHereMax` > 0 and the conversation idle,
-   * the new generation's batch (up to that many messages) is pinned at once for the caller to answer itself.
+   * Adds a turn (once per event within the dedupe window). With `answerHere` given, the conversation idle and
+   * the `backlog` list (the waiting jobs of the caller's queue) empty, the new generation's batch (up to
+   * `maxBatch` messages) is pinned at once for the caller to answer itself.
    */
-  async accept(turn: InboundTurn, eventKey: string, nowMs: number, answerHereMax = 0): Promise<AcceptResult> {
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number, answerHere?: { maxBatch: number; backlog: string }): Promise<AcceptResult> {
     const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
-    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHereMax);
+    // Without an offer the backlog key is never read; the conversation's own key keeps the call in its Cluster slot.
+    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHere?.maxBatch ?? 0);
     const result: AcceptResult = { accepted: accepted === 1, gen };
     if (how === 'here') result.answerHere = batchOf(rest);
     else if (how === 'elsewhere') result.answeredElsewhere = true;

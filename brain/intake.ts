@@ -32,10 +32,7 @@ export interface IntakeOptions {
  * If intake's process dies during such a turn, its job runs again and hands the turn to the turn worker.
  */
 export function startIntake(opts: IntakeOptions): MeshConsumer {
-  const concurrency = opts.concurrency ?? 64;
-  /** Jobs being handled right now; BullMQ fetches another whenever this is below `concurrency`. */
-  let active = 0;
-  return startConsumer({
+  const consumer = startConsumer({
     queue: INBOUND_QUEUE,
     schema: InboundTurn,
     connection: opts.connection,
@@ -43,22 +40,16 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
-    concurrency,
+    concurrency: opts.concurrency ?? 64,
     worker: {
       // As the turn worker's: a job whose turn is answered here may be taken over after a crash as often.
       maxStalledCount: 5,
       ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
       ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
     },
-    async handle(turn, job, signal) {
-      active += 1;
-      try {
-        return await take(turn, job, signal);
-      } finally {
-        active -= 1;
-      }
-    },
+    handle: (turn, job, signal) => take(turn, job, signal),
   });
+  return consumer;
 
   async function take(turn: InboundTurn, job: Job, signal: AbortSignal | undefined) {
     // The key comes from the payload, not the job id, so a producer that forgot the job id still dedupes.
@@ -68,12 +59,12 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     const now = Date.now();
     const at = Math.min(now, Date.parse(turn.receivedAt));
     const quietMs = opts.quietMs[turn.modality];
-    // Offered only while intake keeps up (one of its job slots is free, so nothing waits in the queue):
-    // behind a backlog, later messages of this conversation may be queued right behind this one, and taking
-    // them in first lets the turn worker answer them as one turn.
-    const slot = quietMs === 0 && active < concurrency ? opts.runner?.trySlot() : undefined;
+    // Offered only while intake keeps up (none of its jobs wait): behind a backlog, later messages of this
+    // conversation may be queued right behind this one, and taking them in first lets the turn worker answer
+    // them as one turn. The mailbox checks the queue's waiting list in the same atomic step.
+    const slot = quietMs === 0 ? opts.runner?.trySlot() : undefined;
     try {
-      const result = await opts.mailbox.accept(turn, eventKey, at, slot ? MAX_BATCH : 0);
+      const result = await opts.mailbox.accept(turn, eventKey, at, slot ? { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } : undefined);
       const { accepted, gen } = result;
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');
