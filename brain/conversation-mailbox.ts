@@ -16,13 +16,25 @@ import { safePart, type InboundTurn } from '../mesh/index.ts';
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
+// Lua shared by ACCEPT and CLAIM: a pinned batch's reply, each event key followed by its turn JSON (hash KEYS[2]).
+const WITH_BATCH = `
+local function withBatch(out, keys)
+  local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
+  for i = 1, #keys do
+    out[#out + 1] = keys[i]
+    out[#out + 1] = jsons[i] or ''
+  end
+  return out
+end
+`;
+
 // KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs). ARGV: eventKey, turnJson, receivedAtMs, nowMs,
 // dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no)
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
 // opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
 // the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
 // intake is answering the conversation's turn itself, and its completion schedules the turn after.
-const ACCEPT = `
+const ACCEPT = `${WITH_BATCH}
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
   -- Score: the platform's received-at (ms) with the arrival order as tie-breaker (same-millisecond messages).
@@ -44,13 +56,7 @@ if not gen then
   if fresh and answerHere > 0 and redis.call('LLEN', KEYS[5]) == 0 then
     local keys = redis.call('ZRANGE', KEYS[1], 0, answerHere - 1)
     redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[1])
-    local out = {1, tonumber(gen), 'here'}
-    local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
-    for i = 1, #keys do
-      out[#out + 1] = keys[i]
-      out[#out + 1] = jsons[i] or ''
-    end
-    return out
+    return withBatch({1, tonumber(gen), 'here'}, keys)
   end
   return {fresh and 1 or 0, tonumber(gen)}
 end
@@ -71,7 +77,7 @@ return {fresh and 1 or 0, tonumber(gen)}
 // Returns { status, keys... , jsons... }: status 'stale' (job is not the live one), 'empty',
 // 'wait' (the burst is still growing; the second field is when to come back), or 'ok'. An 'ok' batch is pinned in the
 // same step, before any side effect, so a retried turn answers the same messages (with the same reply id).
-const CLAIM = `
+const CLAIM = `${WITH_BATCH}
 local live = redis.call('HGET', KEYS[3], 'gen')
 if live ~= ARGV[1] then return {'stale'} end
 local batch = redis.call('HGET', KEYS[3], 'batch')
@@ -92,13 +98,7 @@ else
   end
 end
 if #keys == 0 then return {'empty'} end
-local out = {'ok'}
-local jsons = redis.call('HMGET', KEYS[2], unpack(keys))
-for i = 1, #keys do
-  out[#out + 1] = keys[i]
-  out[#out + 1] = jsons[i] or ''
-end
-return out
+return withBatch({'ok'}, keys)
 `;
 
 // KEYS: z, h, m. ARGV: gen, nowMs, eventKeys...
