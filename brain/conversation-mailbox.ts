@@ -29,7 +29,7 @@ end
 `;
 
 // KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs). ARGV: eventKey, turnJson, receivedAtMs, nowMs,
-// dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no)
+// dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish)
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
 // opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
 // the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
@@ -62,9 +62,10 @@ if not gen then
 end
 local here = redis.call('HGET', KEYS[3], 'here')
 if here then
-  -- The same event again while its intake answers it: that intake's process died and its job runs again.
+  -- The same job again while its intake answers it: that intake's process died and its job runs again.
   -- The turn worker takes the turn over (the caller adds the turn job; the pinned batch keeps its reply id).
-  if here == ARGV[1] and not fresh then
+  -- The same event in another job (a producer's redelivery) is a duplicate: the live turn answers it.
+  if here == ARGV[1] and not fresh and ARGV[8] == '1' then
     redis.call('HDEL', KEYS[3], 'here')
     return {0, tonumber(gen)}
   end
@@ -148,7 +149,7 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number): Promise<[number, number, ...string[]]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
 }
@@ -178,12 +179,14 @@ export class ConversationMailbox {
   /**
    * Adds a turn (once per event within the dedupe window). With `answerHere` given, the conversation idle and
    * the `backlog` list (the waiting jobs of the caller's queue) empty, the new generation's batch (up to
-   * `maxBatch` messages) is pinned at once for the caller to answer itself.
+   * `maxBatch` messages) is pinned at once for the caller to answer itself. `rerun` says the caller's job ran
+   * before without finishing: if that run was answering the turn itself, the turn worker takes it over.
    */
-  async accept(turn: InboundTurn, eventKey: string, nowMs: number, answerHere?: { maxBatch: number; backlog: string }): Promise<AcceptResult> {
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number, opts: { answerHere?: { maxBatch: number; backlog: string }; rerun?: boolean } = {}): Promise<AcceptResult> {
+    const { answerHere } = opts;
     const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
     // Without an offer the backlog key is never read; the conversation's own key keeps the call in its Cluster slot.
-    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHere?.maxBatch ?? 0);
+    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0);
     const result: AcceptResult = { accepted: accepted === 1, gen };
     if (how === 'here') result.answerHere = batchOf(rest);
     else if (how === 'elsewhere') result.answeredElsewhere = true;

@@ -64,7 +64,10 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     // them as one turn. The mailbox checks the queue's waiting list in the same atomic step.
     const slot = quietMs === 0 ? opts.runner?.trySlot() : undefined;
     try {
-      const result = await opts.mailbox.accept(turn, eventKey, at, slot ? { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } : undefined);
+      const result = await opts.mailbox.accept(turn, eventKey, at, {
+        ...(slot ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } } : {}),
+        rerun: job.attemptsMade > 0 || job.stalledCounter > 0,
+      });
       const { accepted, gen } = result;
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');

@@ -27,8 +27,9 @@ function freshMailbox(): ConversationMailbox {
   return new ConversationMailbox(redis, prefix, 600);
 }
 
-/** Accepts `turn`, offering to answer it here when `offer` is true. */
-const accept = (mailbox: ConversationMailbox, turn: InboundTurn, offer = false) => mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), offer ? { maxBatch: 50, backlog } : undefined);
+/** Accepts `turn`, offering to answer it here when `offer` is true; `rerun`: the job carrying it ran before. */
+const accept = (mailbox: ConversationMailbox, turn: InboundTurn, offer = false, rerun = false) =>
+  mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), { ...(offer ? { answerHere: { maxBatch: 50, backlog } } : {}), rerun });
 const texts = (payloads: readonly string[]) => payloads.map((p) => (JSON.parse(p) as { text: string }).text);
 
 describe('a turn answered at intake', () => {
@@ -76,11 +77,20 @@ describe('a turn answered at intake', () => {
     expect(await accept(mailbox, makeTurn({ text: 'three' }), true)).toEqual({ accepted: true, gen: 2 });
   });
 
-  test('GIVEN the answering intake died WHEN its event arrives again THEN the turn worker takes the turn over: the live generation is returned for a turn job, with its batch still pinned', async () => {
+  test('GIVEN the same event in another job while intake answers it THEN it is a duplicate: no takeover, no turn job', async () => {
     const mailbox = freshMailbox();
     const first = makeTurn({ text: 'one' });
     await accept(mailbox, first, true);
-    const again = await accept(mailbox, first, true);
+    expect(await accept(mailbox, first, true)).toEqual({ accepted: false, gen: 1, answeredElsewhere: true });
+    // Still answered at intake: a new message keeps waiting for that turn to end.
+    expect(await accept(mailbox, makeTurn({ text: 'two' }), true)).toEqual({ accepted: true, gen: 1, answeredElsewhere: true });
+  });
+
+  test('GIVEN the answering intake died WHEN its job runs again THEN the turn worker takes the turn over: the live generation is returned for a turn job, with its batch still pinned', async () => {
+    const mailbox = freshMailbox();
+    const first = makeTurn({ text: 'one' });
+    await accept(mailbox, first, true);
+    const again = await accept(mailbox, first, true, true);
     expect(again).toEqual({ accepted: false, gen: 1 });
     const claim = await mailbox.claim(key, 1, 50, NO_WAIT, Date.now());
     expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one']);
