@@ -62,7 +62,8 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     // Offered only while intake keeps up (none of its jobs wait): behind a backlog, later messages of this
     // conversation may be queued right behind this one, and taking them in first lets the turn worker answer
     // them as one turn. The mailbox checks the queue's waiting list in the same atomic step.
-    const slot = quietMs === 0 ? opts.runner?.trySlot() : undefined;
+    const runner = opts.runner;
+    const slot = quietMs === 0 ? runner?.trySlot() : undefined;
     try {
       const result = await opts.mailbox.accept(turn, eventKey, at, {
         ...(slot ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } } : {}),
@@ -72,10 +73,10 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');
       else log.debug({ gen }, 'turn accepted');
-      if (result.answerHere && slot) {
+      if (result.answerHere && slot && runner) {
         const owner = { platform: turn.platform, conversationId: turn.conversation.id, gen };
         try {
-          await opts.runner!.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
+          await runner.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
         } catch (err) {
           // Retried by the turn worker, with its attempts and backoff; the pinned batch keeps its reply id.
           log.warn({ err }, 'turn failed; the turn worker retries it');

@@ -53,10 +53,7 @@ export interface TurnAttempt {
   signal: AbortSignal | undefined;
 }
 
-export type TurnOutcome =
-  | { outcome: 'answered'; replyId: string; messages: number }
-  | { outcome: 'empty' }
-  | { outcome: 'invalid' };
+export type TurnOutcome = { outcome: 'answered'; replyId: string; messages: number } | { outcome: 'invalid' };
 
 /**
  * Answers one claimed batch of a conversation: stages, the reply, taking the turn in, then frees the
@@ -96,10 +93,6 @@ export class TurnRunner {
   async #answer(owner: TurnOwner, claim: ClaimedBatch, attempt: TurnAttempt): Promise<TurnOutcome> {
     const opts = this.#opts;
     const convKey = conversationKey(owner.platform, owner.conversationId);
-    if (claim.keys.length === 0) {
-      await this.release(owner, []);
-      return { outcome: 'empty' };
-    }
     const turns = await this.#parseBatch(claim, attempt);
     const last = turns[turns.length - 1];
     if (!last) {

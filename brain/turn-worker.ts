@@ -45,8 +45,12 @@ export function startTurnWorker(opts: TurnWorkerOptions): MeshConsumer {
         await bullJob.moveToDelayed(claim.untilMs, token);
         throw new DelayedError();
       }
-      const batch = claim.status === 'empty' ? { status: 'ok' as const, keys: [], payloads: [] } : claim;
-      return opts.runner.answer(job, batch, {
+      if (claim.status === 'empty') {
+        // Nothing left to answer (all answered by an earlier run): free the conversation, no turn slot needed.
+        await opts.runner.release(job, []);
+        return { outcome: 'empty' };
+      }
+      return opts.runner.answer(job, claim, {
         lastAttempt: bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1),
         attemptsMade: bullJob.attemptsMade,
         queuedAt: bullJob.timestamp,
