@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { safePart, type InboundTurn } from '../mesh/index.ts';
+import { INBOUND_QUEUE, TURNS_QUEUE, safePart, type InboundTurn } from '../mesh/index.ts';
 
 /**
  * Per-conversation mailbox in Redis. Hand-written Lua because no library gives BullMQ (OSS) per-group
@@ -28,12 +28,17 @@ local function withBatch(out, keys)
 end
 `;
 
-// KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs). ARGV: eventKey, turnJson, receivedAtMs, nowMs,
-// dedupeTtlSec, voice (1|0), answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish)
+// KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs), turns (the turn queue's key prefix, `<p>:turns:`),
+// inbound (the intake queue's, `<p>:inbound:`). ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0),
+// answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish), jobId (the caller's job),
+// turnJobPrefix (the conversation's turn job id without its generation).
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
 // opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
 // the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
-// intake is answering the conversation's turn itself, and its completion schedules the turn after.
+// intake is answering the conversation's turn itself, and its completion schedules the turn after; or
+// { accepted, gen, 'abandoned', keys..., jsons... }: the live generation's job failed for good without freeing the
+// conversation (it stalled past its limit, or ran out of attempts on Redis errors), leaving this pinned batch: the
+// caller dead-letters it and completes the generation, which schedules the messages that came after.
 const ACCEPT = `${WITH_BATCH}
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
@@ -47,6 +52,23 @@ if fresh then
   redis.call('HSETNX', KEYS[3], 'firstAt', ARGV[4])
 end
 local gen = redis.call('HGET', KEYS[3], 'gen')
+if gen then
+  -- Is anyone still answering the live generation? Its turn job failed for good, or the intake job answering it
+  -- itself failed for good (or is gone) with no turn job taking over: nobody is, and nobody ever will.
+  local here = redis.call('HGET', KEYS[3], 'here')
+  local turnJob = ARGV[10] .. gen
+  local abandoned = redis.call('ZSCORE', KEYS[6] .. 'failed', turnJob)
+  if not abandoned and here and here ~= ARGV[9] and redis.call('EXISTS', KEYS[6] .. turnJob) == 0 then
+    abandoned = redis.call('ZSCORE', KEYS[7] .. 'failed', here) or redis.call('EXISTS', KEYS[7] .. here) == 0
+  end
+  if abandoned then
+    local batch = redis.call('HGET', KEYS[3], 'batch')
+    if batch then return withBatch({fresh and 1 or 0, tonumber(gen), 'abandoned'}, cjson.decode(batch)) end
+    -- Nothing was pinned, so nothing was half-answered: a new generation answers everything that waits.
+    redis.call('HDEL', KEYS[3], 'gen', 'here')
+    gen = nil
+  end
+end
 if not gen then
   if redis.call('ZCARD', KEYS[1]) == 0 then return {fresh and 1 or 0, 0} end
   gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
@@ -55,7 +77,7 @@ if not gen then
   -- Behind a backlog, later messages of this conversation may be waiting: the turn worker answers them together.
   if fresh and answerHere > 0 and redis.call('LLEN', KEYS[5]) == 0 then
     local keys = redis.call('ZRANGE', KEYS[1], 0, answerHere - 1)
-    redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[1])
+    redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[9])
     return withBatch({1, tonumber(gen), 'here'}, keys)
   end
   return {fresh and 1 or 0, tonumber(gen)}
@@ -65,7 +87,7 @@ if here then
   -- The same job again while its intake answers it: that intake's process died and its job runs again.
   -- The turn worker takes the turn over (the caller adds the turn job; the pinned batch keeps its reply id).
   -- The same event in another job (a producer's redelivery) is a duplicate: the live turn answers it.
-  if here == ARGV[1] and not fresh and ARGV[8] == '1' then
+  if here == ARGV[9] and not fresh and ARGV[8] == '1' then
     redis.call('HDEL', KEYS[3], 'here')
     return {0, tonumber(gen)}
   end
@@ -130,6 +152,11 @@ export interface AcceptResult {
   answerHere?: ClaimedBatch;
   /** An intake is answering the live generation itself: no turn job may be added for it (its completion schedules the next). */
   answeredElsewhere?: boolean;
+  /**
+   * The live generation's job failed for good without freeing the conversation: nobody will answer this pinned
+   * batch. The caller dead-letters it and completes generation `gen`, which schedules what came after.
+   */
+  abandoned?: ClaimedBatch;
 }
 
 /** The messages a turn answers, oldest first. */
@@ -149,7 +176,7 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number): Promise<[number, number, ...string[]]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
 }
@@ -159,37 +186,54 @@ export function conversationKey(platform: string, conversationId: string): strin
   return safePart(`${platform}/${conversationId}`);
 }
 
+/** The id of a conversation's turn job for generation `gen` (one job per generation). */
+export function turnJobId(convKey: string, gen: number | string): string {
+  return `turn-${convKey}-${gen}`;
+}
+
 /** Atomic per-conversation mailbox operations (see the file comment for the design). */
 export class ConversationMailbox {
   readonly #redis: Redis & MailboxCommands;
   readonly #prefix: string;
   readonly #dedupeTtlSec: number;
+  /** BullMQ's key prefixes of the turn and intake queues: ACCEPT reads their jobs' state. */
+  readonly #turnsKey: string;
+  readonly #inboundKey: string;
 
   constructor(redis: Redis, prefix: string, dedupeTtlSec: number) {
     if (!(redis as Partial<MailboxCommands>).helixMailboxAccept) {
-      redis.defineCommand('helixMailboxAccept', { numberOfKeys: 5, lua: ACCEPT });
+      redis.defineCommand('helixMailboxAccept', { numberOfKeys: 7, lua: ACCEPT });
       redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
     }
     this.#redis = redis as Redis & MailboxCommands;
     this.#prefix = prefix;
     this.#dedupeTtlSec = dedupeTtlSec;
+    this.#turnsKey = `${prefix}:${TURNS_QUEUE}:`;
+    this.#inboundKey = `${prefix}:${INBOUND_QUEUE}:`;
   }
 
   /**
    * Adds a turn (once per event within the dedupe window). With `answerHere` given, the conversation idle and
    * the `backlog` list (the waiting jobs of the caller's queue) empty, the new generation's batch (up to
-   * `maxBatch` messages) is pinned at once for the caller to answer itself. `rerun` says the caller's job ran
-   * before without finishing: if that run was answering the turn itself, the turn worker takes it over.
+   * `maxBatch` messages) is pinned at once for the caller to answer itself. `jobId` is the caller's job
+   * (default: the event key); `rerun` says it ran before without finishing: if that run was answering the turn
+   * itself, the turn worker takes it over.
    */
-  async accept(turn: InboundTurn, eventKey: string, nowMs: number, opts: { answerHere?: { maxBatch: number; backlog: string }; rerun?: boolean } = {}): Promise<AcceptResult> {
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number, opts: { answerHere?: { maxBatch: number; backlog: string }; jobId?: string; rerun?: boolean } = {}): Promise<AcceptResult> {
     const { answerHere } = opts;
-    const k = this.#keys(conversationKey(turn.platform, turn.conversation.id));
+    const convKey = conversationKey(turn.platform, turn.conversation.id);
+    const k = this.#keys(convKey);
     // Without an offer the backlog key is never read; the conversation's own key keeps the call in its Cluster slot.
-    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0, answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0);
+    const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(
+      k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, this.#turnsKey, this.#inboundKey,
+      eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0,
+      answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0, opts.jobId ?? eventKey, turnJobId(convKey, ''),
+    );
     const result: AcceptResult = { accepted: accepted === 1, gen };
     if (how === 'here') result.answerHere = batchOf(rest);
     else if (how === 'elsewhere') result.answeredElsewhere = true;
+    else if (how === 'abandoned') result.abandoned = batchOf(rest);
     return result;
   }
 

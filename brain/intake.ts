@@ -15,9 +15,10 @@ export interface IntakeOptions {
   scheduler: TurnScheduler;
   /**
    * Answers a message itself when it opens an idle conversation, its modality has no quiet window (nothing to
-   * wait for) and a turn slot is free: the turn skips the turn queue's hop. Without it every turn goes there.
+   * wait for) and a turn slot is free: the turn skips the turn queue's hop. Also frees a conversation whose
+   * live turn was abandoned (its job failed for good) when a new message arrives.
    */
-  runner?: TurnRunner;
+  runner: TurnRunner;
   /** Quiet window before a burst is answered, by modality. */
   quietMs: { text: number; voice: number };
   concurrency?: number;
@@ -63,18 +64,25 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     // conversation may be queued right behind this one, and taking them in first lets the turn worker answer
     // them as one turn. The mailbox checks the queue's waiting list in the same atomic step.
     const runner = opts.runner;
-    const slot = quietMs === 0 ? runner?.trySlot() : undefined;
+    const slot = quietMs === 0 ? runner.trySlot() : undefined;
     try {
       const result = await opts.mailbox.accept(turn, eventKey, at, {
         ...(slot ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } } : {}),
+        ...(job.id ? { jobId: job.id } : {}),
         rerun: job.attemptsMade > 0 || job.stalledCounter > 0,
       });
       const { accepted, gen } = result;
       const log = traceLogger(opts.log, turn.traceparent, { platform: turn.platform, event_id: turn.eventId });
       if (!accepted) log.info('duplicate event ignored');
       else log.debug({ gen }, 'turn accepted');
-      if (result.answerHere && slot && runner) {
-        const owner = { platform: turn.platform, conversationId: turn.conversation.id, gen };
+      const owner = { platform: turn.platform, conversationId: turn.conversation.id, gen };
+      if (result.abandoned) {
+        // Nobody will answer the live turn (its job failed for good): dead-letter it, apologise, and schedule
+        // what came after, this message included. A crash in between repeats it on this job's retry.
+        await runner.abandon(owner, result.abandoned, job.timestamp);
+        return { accepted, gen, abandoned: result.abandoned.keys.length };
+      }
+      if (result.answerHere && slot) {
         try {
           await runner.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
         } catch (err) {

@@ -3,7 +3,7 @@ import { InboundTurn, TURNS_QUEUE, safePart, traceLogger, type DeadLetters, type
 import type { BrainMetrics } from './brain-metrics.ts';
 import { Semaphore } from './llm/semaphore.ts';
 import { conversationKey, type ClaimedBatch, type ConversationMailbox } from './conversation-mailbox.ts';
-import type { ReplySender } from './reply-sender.ts';
+import type { ReplySender, ReplyTarget } from './reply-sender.ts';
 import { runStages, type TurnStep } from './turn/run-stages.ts';
 import type { TurnContext } from './turn/turn-context.ts';
 import type { TurnScheduler } from './turn-scheduler.ts';
@@ -90,19 +90,37 @@ export class TurnRunner {
     await this.#scheduleNext(owner, await this.#opts.mailbox.complete(conversationKey(owner.platform, owner.conversationId), owner.gen, keys, Date.now()));
   }
 
+  /**
+   * Frees a generation that nobody will answer: its job failed for good (stalled past its limit, or out of
+   * attempts on Redis errors) and left its batch pinned. The messages go to the dead-letter queue, the person
+   * hears the apology, and what came after is scheduled. Safe to repeat: dead letters and the apology keep
+   * their ids.
+   */
+  async abandon(owner: TurnOwner, claim: ClaimedBatch, queuedAt: number): Promise<void> {
+    const entries = await this.#parseBatch(claim, queuedAt);
+    const last = entries.at(-1)?.turn;
+    if (last) {
+      const { log, target } = this.#replyTarget(last);
+      const reason = 'turn abandoned: its job failed for good (stalled past its limit or out of attempts) without answering';
+      await this.#giveUp(entries, target, log, 'turn_abandoned', reason, undefined);
+      this.#opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'abandoned' });
+      log.error({ messages: entries.length, gen: owner.gen }, 'abandoned turn freed; its messages dead-lettered');
+    }
+    await this.release(owner, claim.keys);
+  }
+
   async #answer(owner: TurnOwner, claim: ClaimedBatch, attempt: TurnAttempt): Promise<TurnOutcome> {
     const opts = this.#opts;
     const convKey = conversationKey(owner.platform, owner.conversationId);
-    const turns = await this.#parseBatch(claim, attempt);
+    const entries = await this.#parseBatch(claim, attempt.queuedAt);
+    const turns = entries.map((e) => e.turn);
     const last = turns[turns.length - 1];
     if (!last) {
       // Every entry was invalid (dead-lettered above): nothing to answer.
       await this.release(owner, claim.keys);
       return { outcome: 'invalid' };
     }
-    const replyId = `r-${safePart(`${last.platform}-${last.eventId}`)}`;
-    const log = traceLogger(opts.log, last.traceparent, { platform: last.platform, conversation: last.conversation.id, reply_id: replyId });
-    const target = { platform: last.platform, conversation: last.conversation, replyId, inReplyTo: last.eventId, traceparent: last.traceparent };
+    const { replyId, log, target } = this.#replyTarget(last);
     const timeout = AbortSignal.timeout(opts.turnTimeoutMs);
     const ctx: TurnContext = {
       turns,
@@ -135,10 +153,7 @@ export class TurnRunner {
       if (!attempt.lastAttempt) throw err;
       // Out of retries: keep the messages in the dead-letter queue, tell the person, free the conversation.
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'turn_failed';
-      for (const [i, turn] of turns.entries()) {
-        await opts.deadLetters.write({ queue: TURNS_QUEUE, jobId: claim.keys[i], payload: turn, code, reason: err instanceof Error ? err.message : String(err), firstSeen: turn.receivedAt, attempts: attempt.attemptsMade + 1 });
-      }
-      await opts.sender.final(target, [TURN_FAILED_TEXT]).catch((e: unknown) => log.error({ err: e }, 'apology not sent'));
+      await this.#giveUp(entries, target, log, code, err instanceof Error ? err.message : String(err), attempt.attemptsMade + 1);
       await this.release(owner, claim.keys);
       opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'failed' });
       log.error({ err, code }, 'turn failed after retries; messages dead-lettered');
@@ -163,13 +178,37 @@ export class TurnRunner {
     if (gen > 0) await this.#opts.scheduler.schedule(owner.platform, owner.conversationId, gen, 0);
   }
 
-  async #parseBatch(claim: ClaimedBatch, attempt: TurnAttempt): Promise<InboundTurn[]> {
-    const turns: InboundTurn[] = [];
-    for (const [i, raw] of claim.payloads.entries()) {
-      const parsed = raw ? InboundTurn.safeParse(JSON.parse(raw)) : undefined;
-      if (parsed?.success) turns.push(parsed.data);
-      else await this.#opts.deadLetters.write({ queue: TURNS_QUEUE, jobId: claim.keys[i], payload: raw, code: 'payload_invalid', reason: parsed ? parsed.error.message : 'mailbox entry missing', firstSeen: new Date(attempt.queuedAt).toISOString() });
-    }
-    return turns;
+  /** Who a reply to `last` (the newest message of a batch) goes to, and its logger. */
+  #replyTarget(last: InboundTurn) {
+    const replyId = `r-${safePart(`${last.platform}-${last.eventId}`)}`;
+    const log = traceLogger(this.#opts.log, last.traceparent, { platform: last.platform, conversation: last.conversation.id, reply_id: replyId });
+    const target = { platform: last.platform, conversation: last.conversation, replyId, inReplyTo: last.eventId, traceparent: last.traceparent };
+    return { replyId, log, target };
   }
+
+  /** Keeps a batch nobody will answer in the dead-letter queue and tells the person (the conversation is freed by the caller). */
+  async #giveUp(entries: readonly BatchEntry[], target: ReplyTarget, log: Logger, code: string, reason: string, attempts: number | undefined): Promise<void> {
+    for (const { key, turn } of entries) {
+      await this.#opts.deadLetters.write({ queue: TURNS_QUEUE, jobId: key, payload: turn, code, reason, firstSeen: turn.receivedAt, ...(attempts ? { attempts } : {}) });
+    }
+    await this.#opts.sender.final(target, [TURN_FAILED_TEXT]).catch((e: unknown) => log.error({ err: e }, 'apology not sent'));
+  }
+
+  /** The batch's valid messages with their mailbox keys; invalid or missing entries are dead-lettered. */
+  async #parseBatch(claim: ClaimedBatch, queuedAt: number): Promise<BatchEntry[]> {
+    const entries: BatchEntry[] = [];
+    for (const [i, raw] of claim.payloads.entries()) {
+      const key = claim.keys[i]!;
+      const parsed = raw ? InboundTurn.safeParse(JSON.parse(raw)) : undefined;
+      if (parsed?.success) entries.push({ key, turn: parsed.data });
+      else await this.#opts.deadLetters.write({ queue: TURNS_QUEUE, jobId: key, payload: raw, code: 'payload_invalid', reason: parsed ? parsed.error.message : 'mailbox entry missing', firstSeen: new Date(queuedAt).toISOString() });
+    }
+    return entries;
+  }
+}
+
+/** A message of a claimed batch and its mailbox key. */
+interface BatchEntry {
+  key: string;
+  turn: InboundTurn;
 }

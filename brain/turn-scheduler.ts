@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HELIX_BACKOFF, TURNS_QUEUE, TurnJob, type Platform } from '../mesh/index.ts';
-import { conversationKey } from './conversation-mailbox.ts';
+import { conversationKey, turnJobId } from './conversation-mailbox.ts';
 
 /** Adds the (one) turn job of a conversation's mailbox generation. Idempotent: the job id is the generation. */
 export class TurnScheduler {
@@ -16,7 +16,7 @@ export class TurnScheduler {
   async schedule(platform: Platform, conversationId: string, gen: number, delayMs: number): Promise<void> {
     const data = TurnJob.parse({ v: 1, platform, conversationId, gen });
     await this.queue.add('turn', data, {
-      jobId: `turn-${conversationKey(platform, conversationId)}-${gen}`,
+      jobId: turnJobId(conversationKey(platform, conversationId), gen),
       delay: Math.max(0, Math.round(delayMs)),
       attempts: 5,
       backoff: { type: HELIX_BACKOFF, delay: 1_000 },

@@ -1,10 +1,11 @@
 // The mailbox's rules for a turn that intake answers itself (real Redis): an idle conversation's first message
 // may be pinned and answered at once; while it is, nobody adds a turn job for it; if its intake dies, the same
-// event arriving again hands the turn to the turn worker.
+// event arriving again hands the turn to the turn worker. Intake's jobs are real BullMQ jobs, taken by hand.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConversationMailbox, conversationKey } from '../../../brain/conversation-mailbox.ts';
-import { jobIdFor, type InboundTurn } from '../../../mesh/index.ts';
+import { INBOUND_QUEUE, jobIdFor, type InboundTurn } from '../../../mesh/index.ts';
+import { ManualJobs } from '../../helpers/manual-jobs.ts';
 import { REDIS_URL, dropPrefix, makeTurn, testPrefix } from '../../helpers/mesh-harness.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,19 +18,26 @@ const key = conversationKey('web', 'c1');
 
 let redis: Redis;
 let backlog: string;
+let intake: ManualJobs;
 
 function freshMailbox(): ConversationMailbox {
   const prefix = testPrefix();
   redis = new Redis(REDIS_URL);
   backlog = `${prefix}:inbound:wait`;
-  const r = redis;
-  cleanups.push(() => dropPrefix(prefix), () => r.quit());
+  intake = new ManualJobs(prefix, INBOUND_QUEUE);
+  const [r, i] = [redis, intake];
+  cleanups.push(() => dropPrefix(prefix), () => r.quit(), () => i.close());
   return new ConversationMailbox(redis, prefix, 600);
 }
 
-/** Accepts `turn`, offering to answer it here when `offer` is true; `rerun`: the job carrying it ran before. */
-const accept = (mailbox: ConversationMailbox, turn: InboundTurn, offer = false, rerun = false) =>
-  mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), { ...(offer ? { answerHere: { maxBatch: 50, backlog } } : {}), rerun });
+/**
+ * Accepts `turn` as intake's job `jobId` does (the job is made and taken first if it does not exist yet),
+ * offering to answer it here when `offer` is true; `rerun`: that job ran before.
+ */
+async function accept(mailbox: ConversationMailbox, turn: InboundTurn, offer = false, rerun = false, jobId = jobIdFor(turn.platform, turn.eventId)) {
+  if (!(await intake.queue.getJob(jobId))) await intake.take(turn, jobId);
+  return mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), { ...(offer ? { answerHere: { maxBatch: 50, backlog } } : {}), jobId, rerun });
+}
 const texts = (payloads: readonly string[]) => payloads.map((p) => (JSON.parse(p) as { text: string }).text);
 
 describe('a turn answered at intake', () => {
@@ -56,9 +64,11 @@ describe('a turn answered at intake', () => {
 
   test('GIVEN jobs waiting in the backlog THEN nothing is pinned even for an idle conversation: the turn worker answers it with what queues behind', async () => {
     const mailbox = freshMailbox();
-    await redis.lpush(backlog, 'job-1');
-    expect(await accept(mailbox, makeTurn({ text: 'one' }), true)).toEqual({ accepted: true, gen: 1 });
-    await redis.del(backlog);
+    const turn = makeTurn({ text: 'one' });
+    await intake.take(turn, jobIdFor('web', turn.eventId));
+    await intake.queue.add('job', makeTurn({ conversationId: 'other' }), { jobId: 'job-1' });
+    expect(await redis.llen(backlog)).toBe(1);
+    expect(await accept(mailbox, turn, true)).toEqual({ accepted: true, gen: 1 });
     const claim = await mailbox.claim(key, 1, 50, NO_WAIT, Date.now());
     expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one']);
   });
@@ -81,7 +91,8 @@ describe('a turn answered at intake', () => {
     const mailbox = freshMailbox();
     const first = makeTurn({ text: 'one' });
     await accept(mailbox, first, true);
-    expect(await accept(mailbox, first, true)).toEqual({ accepted: false, gen: 1, answeredElsewhere: true });
+    // Redelivered by its producer under another job id, which runs for the first time.
+    expect(await accept(mailbox, first, true, false, 'redelivered')).toEqual({ accepted: false, gen: 1, answeredElsewhere: true });
     // Still answered at intake: a new message keeps waiting for that turn to end.
     expect(await accept(mailbox, makeTurn({ text: 'two' }), true)).toEqual({ accepted: true, gen: 1, answeredElsewhere: true });
   });
