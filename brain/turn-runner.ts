@@ -1,5 +1,4 @@
-import { UnrecoverableError } from 'bullmq';
-import { InboundTurn, TURNS_QUEUE, safePart, traceLogger, type DeadLetters, type Logger, type Platform } from '../mesh/index.ts';
+import { DeadLetteredError, InboundTurn, TURNS_QUEUE, safePart, traceLogger, type DeadLetters, type Logger, type Platform } from '../mesh/index.ts';
 import type { BrainMetrics } from './brain-metrics.ts';
 import { Semaphore } from './llm/semaphore.ts';
 import { conversationKey, type ClaimedBatch, type ConversationMailbox } from './conversation-mailbox.ts';
@@ -157,7 +156,7 @@ export class TurnRunner {
       await this.release(owner, claim.keys);
       opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'failed' });
       log.error({ err, code }, 'turn failed after retries; messages dead-lettered');
-      throw new UnrecoverableError(`${code}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new DeadLetteredError(`${code}: ${err instanceof Error ? err.message : String(err)}`);
     }
     try {
       await runStages(ctx, opts.afterReply ?? [], opts.brainMetrics.stageSeconds);

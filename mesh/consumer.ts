@@ -9,6 +9,13 @@ import { helixBackoff } from './queues.ts';
 /** Error codes that retrying cannot fix: the job goes to the dead-letter queue at once. */
 const PERMANENT_CODES = new Set(['payload_invalid', 'platform_rejected', 'access_denied']);
 
+/**
+ * Thrown by a handler that gave up on its job and already dead-lettered what the job carried (e.g. the turn
+ * worker's messages, which say more than the job's own payload): the job ends failed, with no retry and no
+ * second dead-letter entry.
+ */
+export class DeadLetteredError extends UnrecoverableError {}
+
 export interface MeshConsumerOptions<S extends z.ZodType> {
   queue: string;
   schema: S;
@@ -56,6 +63,10 @@ export function startConsumer<S extends z.ZodType>(opts: MeshConsumerOptions<S>)
         return result;
       } catch (err) {
         if (err instanceof DelayedError || (err as Error | undefined)?.name === 'DelayedError') throw err;
+        if (err instanceof DeadLetteredError) {
+          metrics?.jobs.inc({ queue, outcome: 'dead_lettered' });
+          throw err;
+        }
         const code = (err as { code?: unknown }).code;
         const permanent = (err as Error).name === 'UnrecoverableError' || (typeof code === 'string' && PERMANENT_CODES.has(code));
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -21,7 +21,7 @@ export {
   DefaultJobRetention, type JobRetentionOptions,
 } from './queues.ts';
 export { createRedis, redisReady, assertKeyPrefix, logOutages, DEFAULT_KEY_PREFIX, type RedisRole, type OutageState } from './redis.ts';
-export { startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
+export { DeadLetteredError, startConsumer, type MeshConsumer, type MeshConsumerOptions } from './consumer.ts';
 export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/log.ts';
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
 export { trimHeapWhenIdle } from './observe/heap-trim.ts';
