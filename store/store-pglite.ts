@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely } from 'kysely';
 import { HelixError, type Logger } from '../mesh/index.ts';
+import { startAutoAnalyze } from './pglite-analyze.ts';
 import { PreparedPgliteDialect } from './pglite-driver.ts';
 import { pgliteSettings, relationBytes } from './pglite-settings.ts';
 import type { Database } from './schema.ts';
@@ -37,8 +38,10 @@ export async function openPgliteStore(dataDir: string, log?: Logger, cacheMb?: n
     await db.destroy().catch(() => undefined);
     throw err;
   }
+  // No autovacuum runs in PGlite: keep the planner's statistics current by hand.
+  const analyze = startAutoAnalyze(db, { log });
   // pgvector ships as a PGlite extension (@electric-sql/pglite-pgvector), loaded above: always available.
-  return makeStore('pglite', db, async () => true);
+  return makeStore('pglite', db, async () => true, () => analyze.stop());
 }
 
 const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));

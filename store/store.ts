@@ -84,14 +84,15 @@ async function upToDate(db: Kysely<Database>, schema: string | undefined): Promi
   }
 }
 
-/** Wraps a Kysely instance and its cleanup into a {@link Store}. */
-export function makeStore(kind: Store['kind'], db: Kysely<Database>, vectorAvailable: () => Promise<boolean>, extraClose: () => Promise<void> = async () => {}): Store {
+/** Wraps a Kysely instance and its cleanup into a {@link Store}; `beforeClose` (background work on the database) ends before it closes. */
+export function makeStore(kind: Store['kind'], db: Kysely<Database>, vectorAvailable: () => Promise<boolean>, beforeClose: () => Promise<void> = async () => {}): Store {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const results = await Promise.allSettled([db.destroy(), extraClose()]);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const results = [await beforeClose().then(() => undefined, (err: unknown) => err)];
+      results.push(await db.destroy().then(() => undefined, (err: unknown) => err));
+      const failed = results.find((r) => r !== undefined);
+      if (failed) throw failed;
     })();
     return closing;
   };

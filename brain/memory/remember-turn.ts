@@ -32,17 +32,24 @@ export async function rememberMessage(person: PersonMemories, text: string, prov
 export async function pendingConsolidation(memory: MemoryStore, req: ConsolidationRequest, accountsOf: AccountsOf): Promise<number> {
   const { platform, conversationId } = req;
   const person = memory.forPerson(req.personId);
-  const db = memory.db;
   const accounts = (await accountsOf(person.personId)).filter((a) => a.platform === platform);
   if (accounts.length === 0) return 0;
-  // One statement: the mark is read inside the count.
-  const { rows } = await sql<{ n: number }>`
+  const { rows } = await pendingConsolidationQuery(person.personId, platform, conversationId, accounts.map((a) => a.accountId)).execute(memory.db);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * The count behind {@link pendingConsolidation}, in one statement (the mark is read inside it). It runs after
+ * every turn: it must read only the messages since the mark (index `conversation_log_user_since`), never all
+ * the person ever wrote.
+ */
+export function pendingConsolidationQuery(personId: string, platform: string, conversationId: string, accountIds: readonly string[]) {
+  return sql<{ n: number }>`
     select count(*)::int as n from conversation_log
     where platform = ${platform} and conversation_id = ${conversationId} and role = 'user'
-      and author_account_id in (${sql.join(accounts.map((a) => a.accountId))})
+      and author_account_id in (${sql.join([...accountIds])})
       and id > coalesce((select k.last_log_id from memory_consolidation_marks k
-        where k.person_id = ${person.personId} and k.platform = ${platform} and k.conversation_id = ${conversationId}), 0)`.execute(db);
-  return rows[0]?.n ?? 0;
+        where k.person_id = ${personId} and k.platform = ${platform} and k.conversation_id = ${conversationId}), 0)`;
 }
 
 /** Queues a consolidation job (validated; one per person, conversation and minute). */
