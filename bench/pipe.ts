@@ -60,3 +60,20 @@ export function sequentialTurns(pipe: Pipe): (n: number, tag: string) => Promise
     }
   };
 }
+
+/**
+ * Like {@link sequentialTurns}, but `conversations` conversations answered in turn (`rr-<i>`), each one person
+ * writing again: message n of conversation i is the (n / conversations)th of that person.
+ */
+export function returningTurns(pipe: Pipe, conversations: number): (n: number, tag: string) => Promise<void> {
+  let pending: ((r: PipeReply) => void) | undefined;
+  pipe.onReply((r) => pending?.(r));
+  let sent = 0;
+  return async (n) => {
+    for (let i = 0; i < n; i++, sent++) {
+      const reply = new Promise<PipeReply>((resolve) => (pending = resolve));
+      await pipe.send([{ conv: `rr-${sent % conversations}`, seq: Math.floor(sent / conversations) + 1 }]);
+      await reply;
+    }
+  };
+}

@@ -1,12 +1,14 @@
 // Which SQL statements a turn runs on PGlite, how often and how long each takes (diagnostic, not part of
-// `npm run bench`):   node bench/statements.ts [turns]
-// Sequential round trips (each a new conversation, as the round-trip bench sends them) after a warmup; every
-// PGlite query is timed from call to answer and grouped by its SQL text.
+// `npm run bench`):   node bench/statements.ts [turns] [returning]
+// Sequential round trips after a warmup: each a new conversation, as the round-trip bench sends them, or with
+// `returning` (a number) that many conversations answered in turn, each one person's writing again, their
+// history full before measuring. Every PGlite query is timed from call to answer and grouped by its SQL text.
 import { PgliteStatements } from '../store/pglite-prepared.ts';
 import { startHelixPipe } from './helix-pipe.ts';
-import { sequentialTurns } from './pipe.ts';
+import { returningTurns, sequentialTurns } from './pipe.ts';
 
 const turns = Number(process.argv[2] ?? 500);
+const returning = process.argv[3] ? Number(process.argv[3]) : undefined;
 const stats = new Map<string, { n: number; ms: number }>();
 let recording = false;
 // Every Kysely query on PGlite goes through PgliteStatements (prepared or not); time it there.
@@ -27,8 +29,8 @@ PgliteStatements.prototype.query = async function timedQuery(this: PgliteStateme
 };
 
 const pipe = await startHelixPipe({ logLevel: 'silent' });
-const run = sequentialTurns(pipe);
-await run(200, 'warm');
+const run = returning ? returningTurns(pipe, returning) : sequentialTurns(pipe);
+await run(returning ? returning * 8 : 200, 'warm');
 recording = true;
 const t0 = performance.now();
 await run(turns, 'stmt');
