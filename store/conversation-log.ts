@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** One history entry, as the brain reads and writes it. */
@@ -26,11 +26,13 @@ export class ConversationLog {
   /** Adds entries in one statement; an entry whose event id is already recorded is skipped (retries are safe). */
   async append(entries: readonly ConversationLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.#db
+    const spoke = spokeIn(entries);
+    const insert = (db: QueryCreator<Database>) => db
       .insertInto('conversation_log')
       .values(entries.map(toRow))
-      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing())
-      .execute();
+      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing());
+    if (spoke.length === 0) await insert(this.#db).execute();
+    else await insert(this.#db.with('spoke', (db) => touch(db, spoke))).execute();
   }
 
   /**
@@ -45,7 +47,9 @@ export class ConversationLog {
       await this.append(entries);
       return [];
     }
-    const [row] = await this.#db
+    const spoke = spokeIn(entries);
+    const withSpoke: QueryCreator<Database> = spoke.length === 0 ? this.#db : this.#db.with('spoke', (db) => touch(db, spoke));
+    const [row] = await withSpoke
       .with('added', (db) =>
         db
           .insertInto('conversation_log')
@@ -69,6 +73,26 @@ export class ConversationLog {
       .execute();
     return fromJson(row);
   }
+}
+
+/** When each author of the entries last spoke in the conversation: one row per account (a statement may update a row once). */
+function spokeIn(entries: readonly ConversationLogEntry[]) {
+  const last = new Map<string, { platform: string; account_id: string; conversation_id: string; last_at: Date }>();
+  for (const e of entries) {
+    if (e.role !== 'user' || !e.authorAccountId) continue;
+    const key = JSON.stringify([e.platform, e.authorAccountId, e.conversationId]);
+    const seen = last.get(key);
+    if (!seen || e.at > seen.last_at) last.set(key, { platform: e.platform, account_id: e.authorAccountId, conversation_id: e.conversationId, last_at: e.at });
+  }
+  return [...last.values()];
+}
+
+/** Records that these accounts spoke in these conversations (never moving a time back: retries may be late). */
+function touch(db: QueryCreator<Database>, spoke: ReturnType<typeof spokeIn>) {
+  return db
+    .insertInto('account_conversations')
+    .values(spoke)
+    .onConflict((oc) => oc.columns(['platform', 'account_id', 'conversation_id']).doUpdateSet({ last_at: sql`greatest(account_conversations.last_at, excluded.last_at)` }));
 }
 
 /** The newest `limit` entries of one conversation, newest first, with the columns {@link fromRow} reads. */

@@ -18,9 +18,18 @@ export interface ConversationLogTable {
   trace_id: string | null;
 }
 
+/** When an account last spoke in each of its conversations (kept by the conversation log's writes). */
+export interface AccountConversationsTable {
+  platform: string;
+  account_id: string;
+  conversation_id: string;
+  last_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 /** Every table of the store, for Kysely's type checking. */
 export interface Database {
   conversation_log: ConversationLogTable;
+  account_conversations: AccountConversationsTable;
   people: PeopleTable;
   platform_accounts: PlatformAccountsTable;
   link_codes: LinkCodesTable;

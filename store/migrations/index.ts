@@ -5,6 +5,7 @@ import { people } from './0003-people.ts';
 import { memories } from './0004-memories.ts';
 import { memoryHnswBuild } from './0005-memory-hnsw-build.ts';
 import { conversationLogUserSince } from './0006-conversation-log-user-since.ts';
+import { accountConversations } from './0007-account-conversations.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit a shipped one, add the next. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-memories': memories,
   '0005-memory-hnsw-build': memoryHnswBuild,
   '0006-conversation-log-user-since': conversationLogUserSince,
+  '0007-account-conversations': accountConversations,
 };
 
 /** In-code provider: migrations ship inside the code, so no file-system lookup at start. */
