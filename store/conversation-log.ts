@@ -26,13 +26,17 @@ export class ConversationLog {
   /** Adds entries in one statement; an entry whose event id is already recorded is skipped (retries are safe). */
   async append(entries: readonly ConversationLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const spoke = spokeIn(entries);
-    const insert = (db: QueryCreator<Database>) => db
+    await this.#recordingSpeakers(entries)
       .insertInto('conversation_log')
       .values(entries.map(toRow))
-      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing());
-    if (spoke.length === 0) await insert(this.#db).execute();
-    else await insert(this.#db.with('spoke', (db) => touch(db, spoke))).execute();
+      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing())
+      .execute();
+  }
+
+  /** A query creator whose statement also records, in the same statement, where the entries' authors spoke. */
+  #recordingSpeakers(entries: readonly ConversationLogEntry[]): QueryCreator<Database> {
+    const spoke = spokeIn(entries);
+    return spoke.length === 0 ? this.#db : this.#db.with('spoke', (db) => touch(db, spoke));
   }
 
   /**
@@ -47,9 +51,7 @@ export class ConversationLog {
       await this.append(entries);
       return [];
     }
-    const spoke = spokeIn(entries);
-    const withSpoke: QueryCreator<Database> = spoke.length === 0 ? this.#db : this.#db.with('spoke', (db) => touch(db, spoke));
-    const [row] = await withSpoke
+    const [row] = await this.#recordingSpeakers(entries)
       .with('added', (db) =>
         db
           .insertInto('conversation_log')
