@@ -12,6 +12,7 @@ import { ConversationMailbox } from './conversation-mailbox.ts';
 import { startIntake } from './intake.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { ReplySender } from './reply-sender.ts';
+import { startAbandonedTurnSweep } from './abandoned-turn-sweep.ts';
 import { buildPrompt } from './turn/stages/build-prompt.ts';
 import { appraise } from './turn/stages/appraise.ts';
 import { selectAppraiser } from './appraise/appraiser.ts';
@@ -134,6 +135,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     connection: redis, prefix, log, deadLetters, metrics, mailbox, scheduler, runner,
     quietMs: { text: config.brain.burst.quietMs, voice: config.brain.burst.voiceQuietMs }, ...takeover,
   });
+  // A turn whose job failed for good (stalled past its limit) is freed on the beat stalls are found, not only when the person writes again.
+  const abandonedTurns = startAbandonedTurnSweep({ redis, prefix, log, mailbox, runner, scheduler, intervalMs: config.brain.stalledIntervalMs });
 
   const depthQueues = [new Queue(INBOUND_QUEUE, { connection: redis, prefix }), scheduler.queue, new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix })];
   for (const q of depthQueues) q.on('error', (err) => log.debug({ err: err.message, queue: q.name }, 'queue connection error'));
@@ -175,7 +178,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
           }
         };
         // Stop taking work; in-flight turns finish (they are safe to retry if they cannot).
-        if (!(await step('workers', () => Promise.all([intake.close(), turnWorker.close(), consolidation.close(), reembedder.close()])))) {
+        if (!(await step('workers', () => Promise.all([abandonedTurns.close(), intake.close(), turnWorker.close(), consolidation.close(), reembedder.close()])))) {
           redis.disconnect();
           await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }

@@ -12,7 +12,7 @@ import { INBOUND_QUEUE, TURNS_QUEUE, safePart, type InboundTurn } from '../mesh/
  *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
  *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys),
  *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window),
- *                       here (event key of the intake job answering the live generation itself, with no turn job)
+ *                       here (id of the intake job answering the live generation itself, with no turn job)
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
@@ -28,6 +28,19 @@ local function withBatch(out, keys)
 end
 `;
 
+// Lua shared by ACCEPT and RECLAIM: is anyone still answering live generation gen of mailbox hash m? Nobody is,
+// and nobody ever will, when its turn job failed for good, or when the intake job answering it itself ('here') failed
+// for good or is gone with no turn job taking over. callerJob (an intake job running again) is never counted as gone.
+const NOBODY_ANSWERS = `
+local function nobodyAnswers(m, turnsPrefix, inboundPrefix, turnJobPrefix, gen, callerJob)
+  local turnJob = turnJobPrefix .. gen
+  if redis.call('ZSCORE', turnsPrefix .. 'failed', turnJob) then return true end
+  local here = redis.call('HGET', m, 'here')
+  if not here or here == callerJob or redis.call('EXISTS', turnsPrefix .. turnJob) == 1 then return false end
+  return redis.call('ZSCORE', inboundPrefix .. 'failed', here) ~= false or redis.call('EXISTS', inboundPrefix .. here) == 0
+end
+`;
+
 // KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs), turns (the turn queue's key prefix, `<p>:turns:`),
 // inbound (the intake queue's, `<p>:inbound:`). ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0),
 // answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish), jobId (the caller's job),
@@ -39,7 +52,7 @@ end
 // { accepted, gen, 'abandoned', keys..., jsons... }: the live generation's job failed for good without freeing the
 // conversation (it stalled past its limit, or ran out of attempts on Redis errors), leaving this pinned batch: the
 // caller dead-letters it and completes the generation, which schedules the messages that came after.
-const ACCEPT = `${WITH_BATCH}
+const ACCEPT = `${WITH_BATCH}${NOBODY_ANSWERS}
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
   -- Score: the platform's received-at (ms) with the arrival order as tie-breaker (same-millisecond messages).
@@ -53,15 +66,7 @@ if fresh then
 end
 local gen = redis.call('HGET', KEYS[3], 'gen')
 if gen then
-  -- Is anyone still answering the live generation? Its turn job failed for good, or the intake job answering it
-  -- itself failed for good (or is gone) with no turn job taking over: nobody is, and nobody ever will.
-  local here = redis.call('HGET', KEYS[3], 'here')
-  local turnJob = ARGV[10] .. gen
-  local abandoned = redis.call('ZSCORE', KEYS[6] .. 'failed', turnJob)
-  if not abandoned and here and here ~= ARGV[9] and redis.call('EXISTS', KEYS[6] .. turnJob) == 0 then
-    abandoned = redis.call('ZSCORE', KEYS[7] .. 'failed', here) or redis.call('EXISTS', KEYS[7] .. here) == 0
-  end
-  if abandoned then
+  if nobodyAnswers(KEYS[3], KEYS[6], KEYS[7], ARGV[10], gen, ARGV[9]) then
     local batch = redis.call('HGET', KEYS[3], 'batch')
     if batch then return withBatch({fresh and 1 or 0, tonumber(gen), 'abandoned'}, cjson.decode(batch)) end
     -- Nothing was pinned, so nothing was half-answered: a new generation answers everything that waits.
@@ -124,6 +129,33 @@ if #keys == 0 then return {'empty'} end
 return withBatch({'ok'}, keys)
 `;
 
+// KEYS: z, h, m, turns, inbound (the queues' key prefixes, as for ACCEPT). ARGV: turnJobPrefix, gen (the generation a
+// job that failed for good was answering; '' for whichever is live), hereJob (an intake job that failed for good: only a
+// generation it answered itself; '' for none), nowMs.
+// Asks about a job that failed for good, with no new message needed. Returns {'idle'} (no live generation), {'stale'}
+// (the live generation is not the one asked about), {'alive'} (someone still answers it); or, when nobody will:
+// {'abandoned', gen, keys..., jsons...} (its batch is pinned: the caller dead-letters it and completes gen),
+// {'reopened', gen} (nothing was pinned: new generation gen answers what waits, and the caller adds its turn job),
+// or {'freed'} (nothing was pinned and nothing waits).
+const RECLAIM = `${WITH_BATCH}${NOBODY_ANSWERS}
+local gen = redis.call('HGET', KEYS[3], 'gen')
+if not gen then return {'idle'} end
+if ARGV[2] ~= '' and gen ~= ARGV[2] then return {'stale'} end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'here') ~= ARGV[3] then return {'stale'} end
+if not nobodyAnswers(KEYS[3], KEYS[4], KEYS[5], ARGV[1], gen, '') then return {'alive'} end
+local batch = redis.call('HGET', KEYS[3], 'batch')
+if batch then return withBatch({'abandoned', gen}, cjson.decode(batch)) end
+redis.call('HDEL', KEYS[3], 'gen', 'here')
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
+  return {'freed'}
+end
+redis.call('HSET', KEYS[3], 'firstAt', ARGV[4])
+gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+redis.call('HSET', KEYS[3], 'gen', gen)
+return {'reopened', tostring(gen)}
+`;
+
 // KEYS: z, h, m. ARGV: gen, nowMs, eventKeys...
 // Removes the answered messages. Returns the next generation (0 when the mailbox is empty).
 const COMPLETE = `
@@ -168,6 +200,12 @@ export interface ClaimedBatch {
 }
 export type ClaimResult = ClaimedBatch | { status: 'stale' } | { status: 'empty' } | { status: 'wait'; untilMs: number };
 
+/** What became of a conversation whose job failed for good (see {@link ConversationMailbox.reclaim}). */
+export type ReclaimResult =
+  | { status: 'idle' | 'stale' | 'alive' | 'freed' }
+  | { status: 'reopened'; gen: number }
+  | { status: 'abandoned'; gen: number; batch: ClaimedBatch };
+
 /** When a burst is answered: after `quietMs` (by the newest message's modality) without a new message, or `maxMs` after it began. */
 export interface BurstWindow {
   quietMs: number;
@@ -179,6 +217,7 @@ interface MailboxCommands {
   helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
   helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
+  helixMailboxReclaim(z: string, h: string, m: string, turns: string, inbound: string, turnJobPrefix: string, gen: string, hereJob: string, now: number): Promise<string[]>;
 }
 
 /** The conversation key used in mailbox keys and turn job ids. */
@@ -205,6 +244,7 @@ export class ConversationMailbox {
       redis.defineCommand('helixMailboxAccept', { numberOfKeys: 7, lua: ACCEPT });
       redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
       redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
+      redis.defineCommand('helixMailboxReclaim', { numberOfKeys: 5, lua: RECLAIM });
     }
     this.#redis = redis as Redis & MailboxCommands;
     this.#prefix = prefix;
@@ -254,6 +294,24 @@ export class ConversationMailbox {
   async complete(convKey: string, gen: number, keys: readonly string[], nowMs: number): Promise<number> {
     const k = this.#keys(convKey);
     return this.#redis.helixMailboxComplete(k.z, k.h, k.m, gen, nowMs, ...keys);
+  }
+
+  /**
+   * Frees a conversation from a job that failed for good without freeing it (it stalled past its limit, or ran
+   * out of attempts on Redis errors), without waiting for the person's next message: `failed` names the turn
+   * job's generation, or the intake job that was answering the turn itself. Only acts when nobody will answer
+   * the live generation (the same rule as {@link accept}); safe to call again and from several brains at once.
+   */
+  async reclaim(convKey: string, failed: { gen: number } | { hereJob: string }, nowMs: number): Promise<ReclaimResult> {
+    const k = this.#keys(convKey);
+    const [status, gen, ...rest] = await this.#redis.helixMailboxReclaim(
+      k.z, k.h, k.m, this.#turnsKey, this.#inboundKey, turnJobId(convKey, ''),
+      'gen' in failed ? String(failed.gen) : '', 'hereJob' in failed ? failed.hereJob : '', nowMs,
+    );
+    if (status === 'abandoned') return { status, gen: Number(gen), batch: batchOf(rest) };
+    if (status === 'reopened') return { status, gen: Number(gen) };
+    if (status === 'idle' || status === 'stale' || status === 'alive' || status === 'freed') return { status };
+    throw new Error(`mailbox reclaim: unexpected reply ${String(status)}`);
   }
 
   #keys(convKey: string) {

@@ -71,7 +71,7 @@ const BrainSection = z.object({
   opsHealthTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
   /** A job's lock lifetime; a crashed brain's turns are taken over after at most lockDurationMs + stalledIntervalMs. @defaultValue `30000` */
   lockDurationMs: z.number().int().min(500).default(30_000),
-  /** How often workers look for jobs whose brain died. @defaultValue `30000` */
+  /** How often workers look for jobs whose brain died, and the brain frees conversations whose turn job failed for good. @defaultValue `30000` */
   stalledIntervalMs: z.number().int().min(500).default(30_000),
 });
 

@@ -120,3 +120,57 @@ describe('an abandoned turn', () => {
     expect(after.result.abandoned && texts(after.result.abandoned.payloads)).toEqual(['one']);
   });
 });
+
+describe('reclaiming a conversation from a job that failed for good (no new message)', () => {
+  test('GIVEN the turn job failed for good with its batch pinned THEN reclaim hands the batch back as abandoned, until it is completed', async () => {
+    const { mailbox, turns, accept, takeTurnJob } = setup();
+    const one = makeTurn({ text: 'one' });
+    await accept(one);
+    const job = (await takeTurnJob(1))!;
+    expect((await mailbox.claim(key, 1, 50, NO_WAIT, Date.now())).status).toBe('ok');
+    // Running: someone still answers it.
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'alive' });
+    await turns.failForGood(job);
+
+    const result = await mailbox.reclaim(key, { gen: 1 }, Date.now());
+    expect(result.status === 'abandoned' && { gen: result.gen, keys: result.batch.keys, texts: texts(result.batch.payloads) }).toEqual({ gen: 1, keys: [jobIdFor('web', one.eventId)], texts: ['one'] });
+    // Asked again before the caller completed it (a crash in between, or another brain's sweep): the same answer.
+    expect((await mailbox.reclaim(key, { gen: 1 }, Date.now())).status).toBe('abandoned');
+    expect(await mailbox.complete(key, 1, [jobIdFor('web', one.eventId)], Date.now())).toBe(0);
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'idle' });
+  });
+
+  test('GIVEN the turn job failed for good before pinning anything THEN reclaim opens a new generation that answers the waiting messages', async () => {
+    const { mailbox, turns, accept, takeTurnJob } = setup();
+    await accept(makeTurn({ text: 'one' }));
+    await turns.failForGood((await takeTurnJob(1))!);
+
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'reopened', gen: 2 });
+    // The old job's generation is over; asking about it again changes nothing.
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'stale' });
+    expect(await mailbox.claim(key, 1, 50, NO_WAIT, Date.now())).toEqual({ status: 'stale' });
+    const claim = await mailbox.claim(key, 2, 50, NO_WAIT, Date.now());
+    expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one']);
+  });
+
+  test('GIVEN a turn job failed with attempts left (retrying) THEN reclaim leaves its generation alone', async () => {
+    const { mailbox, turns, accept, takeTurnJob } = setup();
+    await accept(makeTurn({ text: 'one' }));
+    const job = (await takeTurnJob(1))!;
+    await turns.fail(job);
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'alive' });
+    const claim = await mailbox.claim(key, 1, 50, NO_WAIT, Date.now());
+    expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one']);
+  });
+
+  test('GIVEN the intake job answering the turn itself failed for good THEN reclaim by that job finds its batch abandoned, and by any other job does nothing', async () => {
+    const { mailbox, intake, acceptOffering } = setup();
+    const { job } = await acceptOffering(makeTurn({ text: 'one' }));
+    expect(await mailbox.reclaim(key, { hereJob: job.id! }, Date.now())).toEqual({ status: 'alive' });
+    await intake.failForGood(job);
+
+    expect(await mailbox.reclaim(key, { hereJob: 'some-other-job' }, Date.now())).toEqual({ status: 'stale' });
+    const result = await mailbox.reclaim(key, { hereJob: job.id! }, Date.now());
+    expect(result.status === 'abandoned' && texts(result.batch.payloads)).toEqual(['one']);
+  });
+});
