@@ -15,6 +15,14 @@ export interface ConversationLogEntry {
   traceId?: string | undefined;
 }
 
+/** What {@link ConversationLog.appendAndRecent} read with its write. */
+export interface RecentRead {
+  /** The conversation's newest entries before the write, oldest first. */
+  entries: ConversationLogEntry[];
+  /** Account ids (on the conversation's platform) of the entries' authors who have spoken in no other conversation. */
+  authorsOnlyHere: string[];
+}
+
 /** The brain's per-conversation history. On every turn's hot path: one statement per call. */
 export class ConversationLog {
   readonly #db: Kysely<Database>;
@@ -42,15 +50,14 @@ export class ConversationLog {
   /**
    * {@link append}s entries of one conversation and reads its newest `limit` entries, oldest first, in one
    * statement. The read sees the conversation as it was before this statement: entries it adds are not among
-   * those returned (entries an earlier attempt added are).
+   * those returned (entries an earlier attempt added are). The same statement says which of the entries'
+   * authors have never spoken in another conversation (`authorsOnlyHere`, account ids on `platform`): for
+   * them the brain need not look for exchanges elsewhere.
    */
-  async appendAndRecent(platform: string, conversationId: string, entries: readonly ConversationLogEntry[], limit: number): Promise<ConversationLogEntry[]> {
+  async appendAndRecent(platform: string, conversationId: string, entries: readonly ConversationLogEntry[], limit: number): Promise<RecentRead> {
     if (entries.some((e) => e.platform !== platform || e.conversationId !== conversationId)) throw new Error('appendAndRecent: every entry must belong to the conversation read');
-    if (entries.length === 0) return this.recent(platform, conversationId, limit);
-    if (limit <= 0) {
-      await this.append(entries);
-      return [];
-    }
+    if (entries.length === 0) return { entries: await this.recent(platform, conversationId, limit), authorsOnlyHere: [] };
+    const authors = [...new Set(entries.flatMap((e) => (e.role === 'user' && e.authorAccountId ? [e.authorAccountId] : [])))];
     const [row] = await this.#recordingSpeakers(entries)
       .with('added', (db) =>
         db
@@ -58,11 +65,14 @@ export class ConversationLog {
           .values(entries.map(toRow))
           .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
       )
-      .with('newest', (db) => db.selectFrom('conversation_log').$call(newestOf(platform, conversationId, limit)))
+      .with('newest', (db) => db.selectFrom('conversation_log').$call(newestOf(platform, conversationId, Math.max(0, limit))))
       .selectFrom('newest')
       .select(asJson)
+      // Read before this statement's own writes (one snapshot): an author first seen now has no row yet.
+      .select(() => spokeElsewhere(platform, conversationId, authors).as('elsewhere'))
       .execute();
-    return fromJson(row);
+    const elsewhere = new Set(row?.elsewhere ?? []);
+    return { entries: limit > 0 ? fromJson(row) : [], authorsOnlyHere: authors.filter((a) => !elsewhere.has(a)) };
   }
 
   /** The newest `limit` entries of a conversation, oldest first. */
@@ -87,6 +97,13 @@ function spokeIn(entries: readonly ConversationLogEntry[]) {
     if (!seen || e.at > seen.last_at) last.set(key, { platform: e.platform, account_id: e.authorAccountId, conversation_id: e.conversationId, last_at: e.at });
   }
   return [...last.values()];
+}
+
+/** Which of these accounts on `platform` have spoken in a conversation other than `conversationId` (a JSON array of ids). */
+function spokeElsewhere(platform: string, conversationId: string, accounts: readonly string[]) {
+  if (accounts.length === 0) return sql<string[]>`'[]'::json`;
+  return sql<string[]>`(select coalesce(json_agg(m.account_id), '[]') from (values ${sql.join(accounts.map((a) => sql`(${a}::text)`))}) m(account_id)
+    where exists (select 1 from account_conversations a where a.platform = ${platform} and a.account_id = m.account_id and a.conversation_id <> ${conversationId}))`;
 }
 
 /** Records that these accounts spoke in these conversations (never moving a time back: retries may be late). */

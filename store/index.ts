@@ -5,7 +5,7 @@ import { openPostgresStore } from './store-postgres.ts';
 
 export type { Store, OpenStoreOptions } from './store.ts';
 export type { Database } from './schema.ts';
-export { ConversationLog, type ConversationLogEntry } from './conversation-log.ts';
+export { ConversationLog, type ConversationLogEntry, type RecentRead } from './conversation-log.ts';
 export { describeDatabaseUrl } from './store-postgres.ts';
 export { PLAN_PER_CALL } from './pglite-prepared.ts';
 

@@ -40,6 +40,12 @@ export interface TurnContext {
   replyParts: string[];
   /** Where streaming text goes while the model writes (drafts for platforms that show them). */
   onDraft: ((textSoFar: string) => void) | undefined;
+  /**
+   * Authors of the burst (by `accountKey`) known to have spoken in no other conversation, as record-incoming
+   * read it with its write; unset when not read. Recall does not look elsewhere for a person whose only account
+   * is one of them.
+   */
+  authorsOnlyHere?: ReadonlySet<string>;
   /** The person behind each author of the burst, by `accountKey` (a group burst keeps every speaker). */
   people: Map<string, PersonId>;
   /** A reply decided without the model (a command's answer): generation is skipped. */

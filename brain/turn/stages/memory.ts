@@ -34,6 +34,16 @@ function accountsOfForTurn(ctx: TurnContext, accountsOf: AccountsOf): AccountsOf
   };
 }
 
+/**
+ * True when the person has one account and this turn read that it has spoken in no other conversation: there is
+ * nothing elsewhere to recall, and no statement is spent looking (most people talk to Helix in one place).
+ */
+async function onlyHere(ctx: TurnContext, person: PersonId, accountsOf: AccountsOf): Promise<boolean> {
+  if (!ctx.authorsOnlyHere?.size) return false;
+  const accounts = await accountsOf(person);
+  return accounts.length === 1 && ctx.authorsOnlyHere.has(accountKey(accounts[0]!));
+}
+
 /** The person who spoke a turn (resolved earlier by resolve-person). */
 function speakerOf(ctx: TurnContext, turn: InboundTurn): PersonId | undefined {
   return ctx.people.get(accountKey({ platform: turn.platform, accountId: turn.author.accountId }));
@@ -111,9 +121,10 @@ export function recallMemories(memory: MemoryStore, accountsOf: AccountsOf): Tur
       if (!last || !person) return;
       const mine = memory.forPerson(person);
       const query = ctx.turns.filter((t) => t.author.accountId === last.author.accountId).map((t) => t.text).join('\n');
+      const accounts = accountsOfForTurn(ctx, accountsOf);
       const [recalled, recent] = await Promise.all([
         mine.recall(query),
-        mine.continuity(accountsOfForTurn(ctx, accountsOf)).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }),
+        onlyHere(ctx, person, accounts).then((here) => (here ? [] : mine.continuity(accounts).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }))),
       ]);
       const content = renderMemoriesForPrompt(recalled, recent);
       if (content) ctx.blocks.push({ title: `What you remember about ${last.author.displayName}`, kind: 'data', content });

@@ -1,3 +1,4 @@
+import { accountKey } from '../../../identity/index.ts';
 import type { ConversationLog } from '../../../store/index.ts';
 import { traceIdOf } from '../../../mesh/index.ts';
 import type { TurnStage } from '../turn-context.ts';
@@ -5,7 +6,8 @@ import { announcedHistoryMessages, historyReadLimit, keepReadAhead } from './his
 
 /**
  * Writes the burst's messages to the conversation's history (idempotent: a retried turn adds nothing twice).
- * When a load-history stage reads this log, the history it wants is read in the same statement and handed on.
+ * When a load-history stage reads this log, the history it wants is read in the same statement and handed on,
+ * with which authors have never spoken in another conversation (recall then does not look there).
  */
 export function recordIncoming(log: ConversationLog): TurnStage {
   return {
@@ -29,7 +31,9 @@ export function recordIncoming(log: ConversationLog): TurnStage {
         return;
       }
       const limit = historyReadLimit(historyMessages, ctx);
-      keepReadAhead(ctx, limit, await log.appendAndRecent(ctx.platform, ctx.conversation.id, entries, limit));
+      const read = await log.appendAndRecent(ctx.platform, ctx.conversation.id, entries, limit);
+      keepReadAhead(ctx, limit, read.entries);
+      ctx.authorsOnlyHere = new Set(read.authorsOnlyHere.map((accountId) => accountKey({ platform: ctx.platform, accountId })));
     },
   };
 }

@@ -91,6 +91,27 @@ describe('memory in the turn loop', () => {
     expect(lastSystem()).not.toContain('has a dog called Juno');
   });
 
+  test('GIVEN a person who only ever talked in one conversation THEN no exchange elsewhere is quoted; once they talk in another THEN each conversation quotes the other', async () => {
+    const dora = { accountId: 'dora', displayName: 'Dora' };
+    let n = web.finals.length;
+    const say = async (conversationId: string, text: string) => {
+      await producer.send(makeTurn({ conversationId, author: dora, text }));
+      await web.waitForFinals(++n, 30_000);
+      return lastSystem();
+    };
+    await say('dora-garden', 'The tomatoes finally turned red.');
+    expect(await say('dora-garden', 'Now the basil.')).not.toContain('elsewhere');
+    const inDm = await say('dora-dm', 'hi there');
+    expect(inDm).toContain('Recent exchanges with this person elsewhere');
+    expect(inDm).toContain('The tomatoes finally turned red.');
+    expect(inDm).toContain('Now the basil.');
+    // Back where she started: the conversation she has only just opened elsewhere is quoted there too.
+    const backInGarden = await say('dora-garden', 'and the peppers?');
+    expect(backInGarden).toContain('Recent exchanges with this person elsewhere');
+    expect(backInGarden).toContain('hi there');
+    expect(backInGarden).not.toContain('Now the basil.');
+  });
+
   test('GIVEN a person reaches memory.consolidation.everyMessages in a conversation THEN one consolidation job runs on its own queue', async () => {
     const carol = { accountId: 'carol', displayName: 'Carol' };
     const before = web.finals.length;

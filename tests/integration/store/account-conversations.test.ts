@@ -37,6 +37,21 @@ describe('account conversations', () => {
     expect(await spoke(store)).toEqual([['u1', 'a', t(1).toISOString()], ['u1', 'b', t(6).toISOString()], ['u2', 'a', t(3).toISOString()]]);
   });
 
+  test('GIVEN a write with a history read THEN it says which authors have never spoken in another conversation, as the table stood before the write', async () => {
+    const { log } = await open();
+    // First words ever: nobody has spoken anywhere else.
+    expect((await log.appendAndRecent('web', 'a', [line('a', 1, t(1)), line('a', 1, t(1.5), 'assistant'), line('a', 2, t(2), 'user', 'u2')], 10)).authorsOnlyHere.sort()).toEqual(['u1', 'u2']);
+    // Again in the same conversation: still only here.
+    expect((await log.appendAndRecent('web', 'a', [line('a', 3, t(3))], 10)).authorsOnlyHere).toEqual(['u1']);
+    // u1 in a second conversation: it has spoken elsewhere (in a), and from then on in a too.
+    expect((await log.appendAndRecent('web', 'b', [line('b', 1, t(4)), line('b', 2, t(5), 'user', 'u3')], 10)).authorsOnlyHere).toEqual(['u3']);
+    expect((await log.appendAndRecent('web', 'a', [line('a', 4, t(6)), line('a', 5, t(7), 'user', 'u2')], 10)).authorsOnlyHere).toEqual(['u2']);
+    // The same account id on another platform is another account.
+    expect((await log.appendAndRecent('discord', 'a', [{ ...line('a', 6, t(8)), platform: 'discord' }], 10)).authorsOnlyHere).toEqual(['u1']);
+    // Helix's own lines name no author.
+    expect((await log.appendAndRecent('web', 'a', [line('a', 7, t(9), 'assistant')], 10)).authorsOnlyHere).toEqual([]);
+  });
+
   test('GIVEN a log written before the table existed THEN the migration fills it from the log', async () => {
     const { store, log } = await open();
     await log.append([line('a', 1, t(1)), line('a', 2, t(4)), line('c', 1, t(2))]);

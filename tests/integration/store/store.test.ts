@@ -69,7 +69,7 @@ describe.each(backends)('store on %s', (_name, options) => {
     const log = new ConversationLog(store.db);
     await log.append([entry('e1', 1_000), entry('r1', 2_000, 'assistant')]);
     await log.append([{ ...entry('elsewhere', 2_500), conversationId: 'c2' }]);
-    const before = await log.appendAndRecent('web', 'c1', [entry('e2', 3_000), entry('e3', 4_000)], 10);
+    const { entries: before } = await log.appendAndRecent('web', 'c1', [entry('e2', 3_000), entry('e3', 4_000)], 10);
     expect(before.map((e) => e.eventId)).toEqual(['e1', 'r1']);
     expect(before[1]).toMatchObject({ role: 'assistant', authorName: 'Helix', at: new Date(2_000) });
     expect((await log.recent('web', 'c1', 10)).map((e) => e.eventId)).toEqual(['e1', 'r1', 'e2', 'e3']);
@@ -79,7 +79,7 @@ describe.each(backends)('store on %s', (_name, options) => {
     await using store = await open();
     const log = new ConversationLog(store.db);
     await log.appendAndRecent('web', 'c1', [entry('e1', 1_000)], 5);
-    const retry = await log.appendAndRecent('web', 'c1', [entry('e1', 1_000, 'user', 'changed')], 5);
+    const { entries: retry } = await log.appendAndRecent('web', 'c1', [entry('e1', 1_000, 'user', 'changed')], 5);
     expect(retry.map((e) => [e.eventId, e.text])).toEqual([['e1', 'text e1']]);
     expect(await log.recent('web', 'c1', 5)).toHaveLength(1);
   });
@@ -88,8 +88,8 @@ describe.each(backends)('store on %s', (_name, options) => {
     await using store = await open();
     const log = new ConversationLog(store.db);
     await log.append([entry('e1', 1_000), entry('e2', 2_000), entry('e3', 3_000)]);
-    expect((await log.appendAndRecent('web', 'c1', [entry('e4', 4_000)], 2)).map((e) => e.eventId)).toEqual(['e2', 'e3']);
-    expect(await log.appendAndRecent('web', 'c1', [entry('e5', 5_000)], 0)).toEqual([]);
+    expect((await log.appendAndRecent('web', 'c1', [entry('e4', 4_000)], 2)).entries.map((e) => e.eventId)).toEqual(['e2', 'e3']);
+    expect((await log.appendAndRecent('web', 'c1', [entry('e5', 5_000)], 0)).entries).toEqual([]);
     expect((await log.recent('web', 'c1', 10)).map((e) => e.eventId)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
   });
 
