@@ -26,6 +26,7 @@ export { createLogger, traceLogger, REDACT_PATHS, type Logger } from './observe/
 export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts';
 export { trimHeapWhenIdle } from './observe/heap-trim.ts';
 export { runCloseSteps, withDeadline, type CloseStep } from './shutdown.ts';
+export { openProcessRedis, type ProcessRedis, type ProcessRedisOptions } from './process-redis.ts';
 export { monotonicNow } from './clock.ts';
 export { DeliveryLedger } from './delivery-ledger.ts';
 export { CursorStore } from './cursor-store.ts';

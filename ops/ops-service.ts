@@ -1,10 +1,8 @@
-import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../config/index.ts';
 import {
-  DeadLetters, OPS_ACTIONS_QUEUE, OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAction, OpsAlertBatch, OpsTimer, createProcessMetrics, createRedis,
-  healthRoutes, listen, logOutages, outboundQueue, redisReady, startConsumer, traceLogger,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
+  OPS_ACTIONS_QUEUE, OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAction, OpsAlertBatch, OpsTimer, healthRoutes, listen, openProcessRedis, outboundQueue,
+  redisReady, startConsumer, traceLogger, type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, withDeadline,
 } from '../mesh/index.ts';
 import type { Store } from '../store/index.ts';
 import { ActionHandler } from './actions/action-handler.ts';
@@ -68,16 +66,12 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   if (!ops.receiverToken && !ops.receiverBasicAuth) throw new Error(MISSING_RECEIVER_CREDENTIALS);
   const prefix = config.redis.prefix;
   // The producer fails fast: Alertmanager gets a 503 (and retries) rather than a hanging request.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-ops');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-ops-workers');
-  const outage = logOutages(worker, log);
-  const metrics = createProcessMetrics('ops');
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'ops', prefix, log, workerName: 'helix-ops-workers' });
+  const { producer, worker, metrics, deadLetters } = redis;
   const opsMetrics = createOpsMetrics(metrics);
-  const alertsIn = new Queue(OPS_ALERTS_QUEUE, { connection: producer, prefix });
-  const outbound = new Queue(outboundQueue('discord'), { connection: worker, prefix });
-  const timers = new Queue(OPS_TIMERS_QUEUE, { connection: worker, prefix });
-  for (const q of [alertsIn, outbound, timers]) q.on('error', () => {});
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const alertsIn = redis.queue(OPS_ALERTS_QUEUE);
+  const outbound = redis.queue(outboundQueue('discord'), 'worker');
+  const timers = redis.queue(OPS_TIMERS_QUEUE, 'worker');
   const incidents = new IncidentStore(opts.store.db);
   const slo = opts.slo ?? (await SloStatus.fromConfig(config.slo, opts.cwd ?? '.', log));
   const silences = opts.silences ?? new AlertmanagerSilences(ops.alertmanagerUrl);
@@ -90,22 +84,11 @@ export async function startOps(opts: OpsServiceOptions): Promise<RunningOps> {
   const consumers: MeshConsumer[] = [];
   let server: RunningServer | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const steps: CloseStep[] = [
-        ['http', () => server?.close()],
-        ['on-call calendar', () => feed?.close()],
-        ['consumers', () => Promise.all(consumers.map((c) => c.close())), () => Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)))],
-        ['queues', () => Promise.all([alertsIn.close(), outbound.close(), timers.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker]) r.disconnect();
-      log.info('ops stopped');
-    })();
-    return closing;
-  };
+  const close = () => redis.close([
+    ['http', () => server?.close()],
+    ['on-call calendar', () => feed?.close()],
+    ['consumers', () => Promise.all(consumers.map((c) => c.close())), () => Promise.all(consumers.map((c) => withDeadline(c.worker.close(true), 1_000, 'consumer (forced)').catch(() => undefined)))],
+  ], 'ops stopped');
 
   try {
     // Not awaited: a slow calendar must not hold up the receivers; until it loads, ops.schedule answers (and /oncall says so).

@@ -1,14 +1,12 @@
-import { Queue } from 'bullmq';
 import { Events, Status, Routes, type Client, type ClientOptions, type Message } from 'discord.js';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  DeadLetters, INBOUND_QUEUE, OPS_ACTIONS_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
+  DeliveryLedger, INBOUND_QUEUE, OPS_ACTIONS_QUEUE, healthRoutes, listen, openProcessRedis, redisReady,
+  type Logger, type ProcessMetrics, type RunningServer, withDeadline,
 } from '../../mesh/index.ts';
 import { registerCommands } from './commands.ts';
 import { startDiscordDelivery } from './deliver.ts';
-import { DeliveryLedger } from '../../mesh/index.ts';
 import { createDiscordClient, guardPacketHandling } from './discord-client.ts';
 import { createDiscordMetrics } from './discord-metrics.ts';
 import { EditTargets } from './edit-targets.ts';
@@ -60,12 +58,10 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
   if (!token) throw new Error('discord.token is not set: create a bot in the Discord Developer Portal and set HELIX_DISCORD__TOKEN (or DISCORD_TOKEN_FILE). See README, "Connecting Discord".');
   const prefix = config.redis.prefix;
   // The producer fails fast (no offline queue): nothing is acknowledged on Discord before its envelope is queued.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-discord');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-discord-delivery');
-  const outage = logOutages(worker, log);
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'discord', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
   await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; messages are not taken until it is'));
 
-  const metrics = createProcessMetrics('discord');
   // The gauges read the client and the typing indicator at scrape time (after start).
   const dm = createDiscordMetrics(metrics, () => (client.ws.shards.size ? client.ws.ping : -1), () => typing.active);
   const client = createDiscordClient(discord, (info) => {
@@ -82,9 +78,8 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
   client.on(Events.ShardDisconnect, (event, shardId) => log.warn({ code: event.code, shard: shardId }, 'gateway shard disconnected'));
   client.on(Events.ShardResume, (shardId, replayed) => log.info({ shard: shardId, replayed }, 'gateway shard resumed'));
 
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  const opsActions = new Queue(OPS_ACTIONS_QUEUE, { connection: producer, prefix });
-  for (const q of [inbound, opsActions]) q.on('error', () => {});
+  const inbound = redis.queue(INBOUND_QUEUE);
+  const opsActions = redis.queue(OPS_ACTIONS_QUEUE);
   const acks = new InteractionAcks(producer, prefix);
   const dedupeWindowSec = config.redis.dedupeWindowSec;
   const ownChannels = new Set(discord.ownChannels);
@@ -102,30 +97,18 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
     else void interactions.handle(packet.d);
   });
 
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
   let delivery: ReturnType<typeof startDiscordDelivery> | undefined;
   let voiceConversations: VoiceConversations | undefined;
   let server: RunningServer | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const steps: CloseStep[] = [
-        ['intake', () => { messages.stop(); interactions.stop(); return voiceConversations?.close(); }],
-        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
-        ['typing', () => typing.close()],
-        ['voice', () => voice?.close()],
-        ['gateway', () => client.destroy()],
-        ['http', () => server?.close()],
-        ['queues', () => Promise.all([inbound.close(), opsActions.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker]) r.disconnect();
-      log.info('discord bot stopped');
-    })();
-    return closing;
-  };
+  const close = () => redis.close([
+    ['intake', () => { messages.stop(); interactions.stop(); return voiceConversations?.close(); }],
+    ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
+    ['typing', () => typing.close()],
+    ['voice', () => voice?.close()],
+    ['gateway', () => client.destroy()],
+    ['http', () => server?.close()],
+  ], 'discord bot stopped');
 
   try {
     const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));

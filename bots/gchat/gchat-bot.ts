@@ -1,9 +1,8 @@
-import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  DeadLetters, DeliveryLedger, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, type CloseStep,
+  DeliveryLedger, INBOUND_QUEUE, healthRoutes, listen, openProcessRedis, redisReady,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { createChatClient, serviceAccountOf } from './chat-client.ts';
 import { startGChatDelivery } from './deliver.ts';
@@ -44,35 +43,20 @@ export async function startGChatBot(opts: GChatBotOptions): Promise<RunningGChat
   const chat = createChatClient(sa, g.apiRootUrl);
   const prefix = config.redis.prefix;
   // The producer fails fast (no offline queue): an event is answered 200 only once its turn is queued.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-gchat');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-gchat-delivery');
-  const sub = createRedis(opts.redisUrl, 'worker', 'helix-gchat-inline');
-  const outage = logOutages(worker, log);
-  const metrics = createProcessMetrics('gchat');
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'gchat', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
+  const sub = redis.connection('worker', 'helix-gchat-inline');
   const gm = createGChatMetrics(metrics);
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  inbound.on('error', () => {});
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const inbound = redis.queue(INBOUND_QUEUE);
   let inline: InlineReplies | undefined;
   let delivery: MeshConsumer | undefined;
   let server: RunningServer | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const steps: CloseStep[] = [
-        ['http', () => server?.close()],
-        ['inline', () => inline?.close()],
-        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
-        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker, sub].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker, sub]) r.disconnect();
-      log.info('gchat bot stopped');
-    })();
-    return closing;
-  };
+  const close = () => redis.close([
+    ['http', () => server?.close()],
+    ['inline', () => inline?.close()],
+    ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
+  ], 'gchat bot stopped');
 
   try {
     await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; events get 503 until it is'));

@@ -1,13 +1,11 @@
 import { App } from '@octokit/app';
-import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, type CloseStep,
+  DeliveryLedger, INBOUND_QUEUE, healthRoutes, listen, openProcessRedis, redisReady,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { startGitHubDelivery, type CommentClient } from './deliver.ts';
-import { DeliveryLedger } from '../../mesh/index.ts';
 import { createGitHubMetrics } from './github-metrics.ts';
 import type { AppIdentity } from './normalize.ts';
 import { webhookRoutes } from './webhook-routes.ts';
@@ -68,32 +66,17 @@ export async function startGitHubBot(opts: GitHubBotOptions): Promise<RunningGit
   const app = createGitHubApp(gh, log);
   const prefix = config.redis.prefix;
   // The producer fails fast (no offline queue): a delivery is acknowledged to GitHub only once its turn is queued.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-github');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-github-delivery');
-  const outage = logOutages(worker, log);
-  const metrics = createProcessMetrics('github');
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'github', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
   const gm = createGitHubMetrics(metrics);
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  inbound.on('error', () => {});
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const inbound = redis.queue(INBOUND_QUEUE);
   let delivery: MeshConsumer | undefined;
   let server: RunningServer | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const steps: CloseStep[] = [
-        ['http', () => server?.close()],
-        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
-        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker]) r.disconnect();
-      log.info('github bot stopped');
-    })();
-    return closing;
-  };
+  const close = () => redis.close([
+    ['http', () => server?.close()],
+    ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
+  ], 'github bot stopped');
 
   try {
     await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; deliveries get 503 until it is'));

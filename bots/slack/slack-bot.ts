@@ -1,14 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type ReceiverEvent } from '@slack/bolt';
-import { Queue } from 'bullmq';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  Counter, DeadLetters, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, inboundJobOptions, jobIdFor, listen, logOutages, monotonicNow,
-  newTraceparent, redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer, runCloseSteps, withDeadline, type CloseStep,
+  Counter, DeliveryLedger, INBOUND_QUEUE, healthRoutes, inboundJobOptions, jobIdFor, listen, monotonicNow, newTraceparent, openProcessRedis,
+  redisReady, traceLogger, type Logger, type ProcessMetrics, type RunningServer, withDeadline,
 } from '../../mesh/index.ts';
 import { startSlackDelivery } from './deliver.ts';
-import { DeliveryLedger } from '../../mesh/index.ts';
 import { decide, toInboundTurn, type SlackMessageEvent } from './normalize.ts';
 
 export interface SlackBotOptions {
@@ -60,12 +58,10 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
     throw new Error('slack.botToken and slack.signingSecret must both be set. See README, "Connecting Slack".');
   }
   const prefix = config.redis.prefix;
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-slack');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-slack-delivery');
-  const outage = logOutages(worker, log);
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'slack', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
   await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; events are refused (Slack retries) until it is'));
 
-  const metrics = createProcessMetrics('slack');
   const registers = [metrics.registry];
   const sm: SlackMetrics = {
     events: new Counter({ name: 'helix_slack_events_total', help: 'Slack events seen, by outcome and reason.', labelNames: ['outcome', 'reason'], registers }),
@@ -78,9 +74,7 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
     res.end(await r.text());
   };
 
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  inbound.on('error', () => {});
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const inbound = redis.queue(INBOUND_QUEUE);
   const clientOptions = { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } };
   const receiver = slack.socketMode
     ? new SocketModeReceiver({ appToken: slack.appToken!, logger: boltLogger(log), installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } } })
@@ -144,22 +138,13 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<RunningSlack
 
   let started = false;
   let healthServer: RunningServer | undefined;
-  let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= (async () => {
-      open = false;
-      const steps: CloseStep[] = [
-        ['http', () => (started ? app.stop() : undefined)],
-        ['health', () => healthServer?.close()],
-        ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
-        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker]) r.disconnect();
-      log.info('slack bot stopped');
-    })();
-    return closing;
+    open = false;
+    return redis.close([
+      ['http', () => (started ? app.stop() : undefined)],
+      ['health', () => healthServer?.close()],
+      ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
+    ], 'slack bot stopped');
   };
 
   try {

@@ -1,7 +1,6 @@
-import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
-import { Counter, DeadLetters, Gauge, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, logOutages, redisReady, listen, type Logger, type ProcessMetrics, runCloseSteps, type CloseStep } from '../../mesh/index.ts';
+import { Counter, Gauge, INBOUND_QUEUE, healthRoutes, listen, openProcessRedis, redisReady, type Logger, type ProcessMetrics } from '../../mesh/index.ts';
 import { startWebDelivery } from './deliver.ts';
 import { LiveHub } from './live-hub.ts';
 import { consoleRoutes } from './server.ts';
@@ -25,23 +24,20 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
   const { config, log } = opts;
   const prefix = config.redis.prefix;
   // The producer fails fast (no offline queue): a message is acknowledged to the browser only once it is on the queue.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-web');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-web-delivery');
-  const subscriber = createRedis(opts.redisUrl, 'worker', 'helix-web-live');
-  const outage = logOutages(worker, log);
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'web', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
+  const subscriber = redis.connection('worker', 'helix-web-live');
 
   // Producers have no offline queue: wait for the first connection, but do not refuse to start without one
   // (the console answers 503 until Redis is back, and /healthz says why).
   await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; messages get 503 until it is'));
 
-  const metrics = createProcessMetrics('web');
   const registers = [metrics.registry];
   const accepted = new Counter({ name: 'helix_web_messages_accepted_total', help: 'Console messages put on the inbound queue.', registers });
   const rejected = new Counter({ name: 'helix_web_messages_rejected_total', help: 'Console requests refused, by reason.', labelNames: ['reason'], registers });
   const delivered = new Counter({ name: 'helix_web_replies_delivered_total', help: 'Replies handed to browsers, by kind.', labelNames: ['kind'], registers });
 
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  inbound.on('error', () => {});
+  const inbound = redis.queue(INBOUND_QUEUE);
   const history = new SessionHistory(producer, prefix);
   const hub = await LiveHub.start(subscriber, history.channelPattern());
   new Gauge({
@@ -52,7 +48,6 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
       this.set(hub.streams);
     },
   });
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
   const delivery = startWebDelivery({ connection: worker, publisher: producer, prefix, log, deadLetters, metrics, delivered, history });
 
   const app = new Hono();
@@ -62,25 +57,14 @@ export async function startWebBot(opts: WebBotOptions): Promise<RunningWebBot> {
   const url = server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
   log.info({ url, auth: config.web.accessToken ? 'token' : 'loopback only' }, 'web console listening');
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     metrics,
-    close() {
-      closing ??= (async () => {
-        const steps: CloseStep[] = [
-          ['http', () => server.close()],
-          ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
-          ['live', () => hub.close()],
-          ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
-          ['redis', () => Promise.all([producer, worker, subscriber].map((r) => r.quit().catch(() => r.disconnect())))],
-        ];
-        await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-        for (const r of [producer, worker, subscriber]) r.disconnect();
-        log.info('web console stopped');
-      })();
-      return closing;
-    },
+    close: () => redis.close([
+      ['http', () => server.close()],
+      ['delivery', () => delivery.close(), () => delivery?.worker.close(true)],
+      ['live', () => hub.close()],
+    ], 'web console stopped'),
   };
 }
 

@@ -1,9 +1,8 @@
-import { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
-  CursorStore, DeadLetters, DeliveryLedger, INBOUND_QUEUE, createProcessMetrics, createRedis, healthRoutes, listen, logOutages, redisReady,
-  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, runCloseSteps, type CloseStep,
+  CursorStore, DeliveryLedger, INBOUND_QUEUE, healthRoutes, listen, openProcessRedis, redisReady,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer,
 } from '../../mesh/index.ts';
 import { startXDelivery } from './deliver.ts';
 import { pollDms } from './dm-poller.ts';
@@ -55,37 +54,22 @@ export async function startXBot(opts: XBotOptions): Promise<RunningXBot> {
   const client = createXClient(x);
   const prefix = config.redis.prefix;
   // The producer fails fast (no offline queue): a cursor moves only once its posts are queued.
-  const producer = createRedis(opts.redisUrl, 'producer', 'helix-x');
-  const worker = createRedis(opts.redisUrl, 'worker', 'helix-x-delivery');
-  const outage = logOutages(worker, log);
-  const metrics = createProcessMetrics('x');
+  const redis = openProcessRedis({ redisUrl: opts.redisUrl, role: 'x', prefix, log });
+  const { producer, worker, metrics, deadLetters } = redis;
   const xm = createXMetrics(metrics);
-  const inbound = new Queue(INBOUND_QUEUE, { connection: producer, prefix });
-  inbound.on('error', () => {});
-  const deadLetters = new DeadLetters(worker, prefix, metrics);
+  const inbound = redis.queue(INBOUND_QUEUE);
   const cursors = new CursorStore(producer, prefix);
   const intake = new TurnIntake({ inbound, deadLetters, dedupeWindowSec: config.redis.dedupeWindowSec, metrics: xm, log });
   const loops: PollLoop[] = [];
   let delivery: MeshConsumer | undefined;
   let server: RunningServer | undefined;
 
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      const steps: CloseStep[] = [
-        ['polls', () => Promise.all(loops.map((l) => l.stop()))],
-        ['http', () => server?.close()],
-        ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
-        ['queues', () => Promise.all([inbound.close(), deadLetters.close()])],
-        ['redis', () => Promise.all([producer, worker].map((r) => r.quit().catch(() => r.disconnect())))],
-      ];
-      await runCloseSteps(steps, { log, deadlineMs: outage.down ? 1_000 : 5_000 });
-      for (const r of [producer, worker]) r.disconnect();
-      client.close();
-      log.info('x bot stopped');
-    })();
-    return closing;
-  };
+  const close = () => redis.close([
+    ['polls', () => Promise.all(loops.map((l) => l.stop()))],
+    ['http', () => server?.close()],
+    ['delivery', () => delivery?.close(), () => delivery?.worker.close(true)],
+    ['x client', () => client.close()],
+  ], 'x bot stopped');
 
   try {
     await redisReady(producer, 5_000).catch((err: Error) => log.warn({ err: err.message }, 'redis not reachable yet; polls wait until it is'));
