@@ -1,7 +1,7 @@
 import { SnowflakeUtil } from 'discord.js';
 import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, outboundQueue, startConsumer, traceLogger,
+  HelixError, OutboundReply, startReplyDelivery,
   type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
 import type { DiscordMetrics } from './discord-metrics.ts';
@@ -114,21 +114,16 @@ export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer
     }
   }
 
-  return startConsumer({
-    queue: outboundQueue('discord'),
-    schema: OutboundReply,
+  return startReplyDelivery({
+    platform: 'discord',
     connection: opts.connection,
     prefix: opts.prefix,
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 8,
-    async handle(reply, job) {
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      if (reply.kind === 'draft') {
-        discordMetrics.deliveries.inc({ outcome: 'skipped' });
-        return { outcome: 'skipped' };
-      }
+    skipped: () => discordMetrics.deliveries.inc({ outcome: 'skipped' }),
+    async deliver(reply, job, log) {
       const messages = renderReply(reply);
       if (messages.length === 0) {
         discordMetrics.deliveries.inc({ outcome: 'skipped' });

@@ -1,7 +1,7 @@
 import type { chat_v1 } from '@googleapis/chat';
 import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, outboundQueue, startConsumer, traceLogger,
+  HelixError, startReplyDelivery,
   type DeadLetters, type DeliveryLedger, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
 import { toHelixError } from './gchat-errors.ts';
@@ -43,18 +43,17 @@ export function requestIdFor(replyId: string, index: number): string {
  */
 export function startGChatDelivery(opts: GChatDeliveryOptions): MeshConsumer {
   const { gchatMetrics: gm } = opts;
-  return startConsumer({
-    queue: outboundQueue('gchat'),
-    schema: OutboundReply,
+  return startReplyDelivery({
+    platform: 'gchat',
     connection: opts.connection,
     prefix: opts.prefix,
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 8,
-    async handle(reply, job, signal) {
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      const texts = reply.kind === 'draft' ? [] : renderTexts(reply);
+    skipped: () => gm.deliveries.inc({ outcome: 'skipped' }),
+    async deliver(reply, job, log, signal) {
+      const texts = renderTexts(reply);
       if (texts.length === 0) {
         gm.deliveries.inc({ outcome: 'skipped' });
         return { outcome: 'skipped' };

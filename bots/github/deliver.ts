@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, outboundQueue, startConsumer, traceLogger,
+  HelixError, startReplyDelivery,
   type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
 import type { DeliveryLedger } from '../../mesh/index.ts';
@@ -51,21 +51,16 @@ export interface GitHubDeliveryOptions {
  */
 export function startGitHubDelivery(opts: GitHubDeliveryOptions): MeshConsumer {
   const { ledger, githubMetrics: gm } = opts;
-  return startConsumer({
-    queue: outboundQueue('github'),
-    schema: OutboundReply,
+  return startReplyDelivery({
+    platform: 'github',
     connection: opts.connection,
     prefix: opts.prefix,
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 4,
-    async handle(reply, job) {
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      if (reply.kind === 'draft') {
-        gm.deliveries.inc({ outcome: 'skipped' });
-        return { outcome: 'skipped' };
-      }
+    skipped: () => gm.deliveries.inc({ outcome: 'skipped' }),
+    async deliver(reply, job, log) {
       const route = reply.conversation.route ?? {};
       const discussion = route[RouteKey.target] === 'discussion';
       const discussionId = route[RouteKey.discussionNodeId];

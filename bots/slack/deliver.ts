@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, outboundQueue, splitMessage, startConsumer, traceLogger,
+  HelixError, OutboundReply, splitMessage, startReplyDelivery,
   type Counter, type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
 import type { DeliveryLedger } from '../../mesh/index.ts';
@@ -44,18 +44,17 @@ export function renderReply(reply: OutboundReply): string[] {
  * are posted, so a retry posts only the rest. Failures are sorted by {@link toHelixError}.
  */
 export function startSlackDelivery(opts: SlackDeliveryOptions): MeshConsumer {
-  return startConsumer({
-    queue: outboundQueue('slack'),
-    schema: OutboundReply,
+  return startReplyDelivery({
+    platform: 'slack',
     connection: opts.connection,
     prefix: opts.prefix,
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 8,
-    async handle(reply, job) {
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      const messages = reply.kind === 'draft' ? [] : renderReply(reply);
+    skipped: () => opts.deliveries.inc({ outcome: 'skipped' }),
+    async deliver(reply, job, log) {
+      const messages = renderReply(reply);
       if (messages.length === 0) {
         opts.deliveries.inc({ outcome: 'skipped' });
         return { outcome: 'skipped' };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { TwitterApi } from 'twitter-api-v2';
 import {
-  HelixError, OutboundReply, outboundQueue, splitMessage, startConsumer, traceLogger,
+  HelixError, OutboundReply, splitMessage, startReplyDelivery,
   type DeadLetters, type DeliveryLedger, type Logger, type MeshConsumer, type ProcessMetrics,
 } from '../../mesh/index.ts';
 import { DM_MAX_CHARS, REQUEST_TIMEOUT_MS } from './limits.ts';
@@ -44,21 +44,16 @@ export function renderText(reply: OutboundReply): string {
  */
 export function startXDelivery(opts: XDeliveryOptions): MeshConsumer {
   const { ledger, xMetrics: xm, client } = opts;
-  return startConsumer({
-    queue: outboundQueue('x'),
-    schema: OutboundReply,
+  return startReplyDelivery({
+    platform: 'x',
     connection: opts.connection,
     prefix: opts.prefix,
     log: opts.log,
     deadLetters: opts.deadLetters,
     metrics: opts.metrics,
     concurrency: opts.concurrency ?? 2,
-    async handle(reply, job) {
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      if (reply.kind === 'draft') {
-        xm.deliveries.inc({ outcome: 'skipped' });
-        return { outcome: 'skipped' };
-      }
+    skipped: () => xm.deliveries.inc({ outcome: 'skipped' }),
+    async deliver(reply, job, log) {
       const route = reply.conversation.route ?? {};
       const kind = route[RouteKey.kind];
       const text = renderText(reply);
