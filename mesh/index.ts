@@ -28,6 +28,7 @@ export { trimHeapWhenIdle } from './observe/heap-trim.ts';
 export { runCloseSteps, withDeadline, type CloseStep } from './shutdown.ts';
 export { openProcessRedis, type ProcessRedis, type ProcessRedisOptions } from './process-redis.ts';
 export { startReplyDelivery, type ReplyDeliveryOptions } from './reply-delivery.ts';
+export { errnoCode, retryAfterMs } from './http-errors.ts';
 export { monotonicNow } from './clock.ts';
 export { DeliveryLedger } from './delivery-ledger.ts';
 export { CursorStore } from './cursor-store.ts';

@@ -1,4 +1,4 @@
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, retryAfterMs } from '../../mesh/index.ts';
 import { RATE_LIMIT_DEFAULT_MS } from './limits.ts';
 
 interface GaxiosLikeError {
@@ -36,8 +36,7 @@ export function toHelixError(err: unknown, what: string): HelixError {
   const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : undefined;
   const reason = googleReason(e.response?.data) ?? (typeof e.message === 'string' ? e.message.slice(0, 300) : String(err));
   if (status === 429) {
-    const ra = Number(header(e.response?.headers, 'retry-after'));
-    const waitMs = Number.isFinite(ra) && ra >= 0 && header(e.response?.headers, 'retry-after') !== undefined ? ra * 1_000 : RATE_LIMIT_DEFAULT_MS;
+    const waitMs = retryAfterMs(header(e.response?.headers, 'retry-after')) ?? RATE_LIMIT_DEFAULT_MS;
     return new HelixError('platform_rate_limited', `Google Chat rate-limited ${what} (429): retrying in ${Math.ceil(waitMs / 1_000)} s. ${reason}`, { cause: err, retryAfterMs: waitMs });
   }
   if (status !== undefined && status >= 400 && status < 500 && status !== 408) {

@@ -1,4 +1,4 @@
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, retryAfterMs } from '../../mesh/index.ts';
 import { SECONDARY_LIMIT_DEFAULT_MS } from './limits.ts';
 
 interface OctokitLikeError {
@@ -36,13 +36,12 @@ export function toHelixError(err: unknown, what: string, now = Date.now()): Heli
     return new HelixError('platform_rejected', `GitHub refused ${what} (GraphQL ${types.join(', ')}): ${message}`, { cause: err });
   }
   if (status === 403 || status === 429) {
-    const retryAfter = Number(headers['retry-after']);
     const remaining = headers['x-ratelimit-remaining'];
     const reset = Number(headers['x-ratelimit-reset']);
-    let waitMs: number | undefined;
-    if (Number.isFinite(retryAfter) && retryAfter >= 0 && headers['retry-after'] !== undefined) waitMs = retryAfter * 1000;
-    else if (String(remaining) === '0' && Number.isFinite(reset)) waitMs = Math.max(1_000, reset * 1000 - now);
-    else if (status === 429 || /secondary rate limit|rate limit exceeded/i.test(message)) waitMs = SECONDARY_LIMIT_DEFAULT_MS;
+    // Retry-After (seconds or an HTTP date), else the primary limit's reset time, else a secondary limit's default wait.
+    let waitMs = retryAfterMs(headers['retry-after'], now);
+    if (waitMs === undefined && String(remaining) === '0' && Number.isFinite(reset)) waitMs = Math.max(1_000, reset * 1000 - now);
+    if (waitMs === undefined && (status === 429 || /secondary rate limit|rate limit exceeded/i.test(message))) waitMs = SECONDARY_LIMIT_DEFAULT_MS;
     if (waitMs !== undefined) return new HelixError('platform_rate_limited', `GitHub rate-limited ${what} (${status}): retrying in ${Math.ceil(waitMs / 1000)} s. ${message}`, { cause: err, retryAfterMs: waitMs });
   }
   if (status !== undefined && status >= 400 && status < 500) {

@@ -5,4 +5,3 @@ export { OllamaProvider, probeOllama, type OllamaOptions } from './ollama.ts';
 export { withBudget, estimateTokens, type BudgetOptions } from './budget.ts';
 export { NoModelProvider, NO_MODEL_TEXT } from './no-model.ts';
 export { selectProvider, openLocalModel, type SelectProviderOptions } from './select-provider.ts';
-export { retryAfterMs } from './model-http.ts';

@@ -1,5 +1,5 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, errnoCode, retryAfterMs } from '../../mesh/index.ts';
 
 /** How one HTTP model call behaves. */
 export interface ModelHttpOptions {
@@ -77,24 +77,6 @@ export async function modelError(err: unknown, opts: Pick<ModelHttpOptions, 'des
   if (streaming) return new HelixError('model_stream_cut', `${opts.describe} stream broke off before the reply was complete (${code ?? (err as Error).message}).`, { cause: err });
   const where = url && !opts.describe.includes(new URL(url).origin) ? ` at ${new URL(url).origin}` : '';
   return new HelixError('model_unavailable', `${opts.describe} is not reachable${where} (${code ?? (err as Error).message}). Is the server running, and is its base URL right?`, { cause: err });
-}
-
-/** The first `code` (ECONNREFUSED, UND_ERR_SOCKET…) down the cause chain: ky wraps fetch's TypeError, which wraps the socket error. */
-function errnoCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1_000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /**

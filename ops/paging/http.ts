@@ -1,5 +1,5 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, errnoCode, retryAfterMs } from '../../mesh/index.ts';
 
 /** How a pager's HTTP calls retry and time out. */
 export interface PagerHttpOptions {
@@ -84,23 +84,6 @@ function apiReason(data: unknown): string {
   if (typeof d.message === 'string') parts.push(d.message);
   if (Array.isArray(d.errors)) parts.push(d.errors.filter((e) => typeof e === 'string').join('; '));
   return (parts.filter(Boolean).join(' ') || JSON.stringify(data)).slice(0, 300);
-}
-
-function errnoCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1_000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The HTTP options a caller set (undefined keys would override the defaults). */

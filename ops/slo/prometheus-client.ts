@@ -1,6 +1,6 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import { z } from 'zod';
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, errnoCode } from '../../mesh/index.ts';
 
 /** One sample of an instant vector: its labels and value (`NaN`, `+Inf` parsed as numbers). */
 export interface PromSample {
@@ -117,14 +117,6 @@ function splitCredentials(url: string): { url: string; authorization: string | u
   u.username = '';
   u.password = '';
   return { url: u.toString().replace(/\/+$/, ''), authorization };
-}
-
-function errnoCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function clip(promql: string): string {

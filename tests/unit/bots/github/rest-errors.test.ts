@@ -28,4 +28,11 @@ describe('toHelixError', () => {
     const down = new RequestError('Bad gateway', 502, { request: { method: 'POST', url: '/x', headers: {} }, response: { status: 502, url: '/x', headers: {}, data: {} } });
     expect(toHelixError(down, 'reply r1').code).toBe('platform_unavailable');
   });
+
+  test('GIVEN a REST 429 whose Retry-After is an HTTP date THEN rate-limited until that date', () => {
+    const now = Date.UTC(2026, 10, 30, 12, 0, 0);
+    const at = new Date(now + 45_000).toUTCString();
+    const limited = new RequestError('Too many requests', 429, { request: { method: 'POST', url: '/x', headers: {} }, response: { status: 429, url: '/x', headers: { 'retry-after': at }, data: {} } });
+    expect(toHelixError(limited, 'reply r1', now)).toMatchObject({ code: 'platform_rate_limited', retryAfterMs: 45_000 });
+  });
 });
