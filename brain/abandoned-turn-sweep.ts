@@ -84,8 +84,11 @@ export function startAbandonedTurnSweep(opts: AbandonedTurnSweepOptions): Abando
     const flat = await opts.redis.zrangebyscore(`${key}failed`, q.since - CLOCK_SKEW_MS, '+inf', 'WITHSCORES', 'LIMIT', 0, MAX_PER_SWEEP);
     const ids = flat.filter((_, i) => i % 2 === 0);
     // A full page: the rest is taken from the last score seen (jobs of the same millisecond are asked about twice, harmlessly).
-    q.since = ids.length === MAX_PER_SWEEP ? Number(flat.at(-1)) + CLOCK_SKEW_MS : started;
-    if (ids.length === 0) return 0;
+    const next = ids.length === MAX_PER_SWEEP ? Number(flat.at(-1)) + CLOCK_SKEW_MS : started;
+    if (ids.length === 0) {
+      q.since = next;
+      return 0;
+    }
     const pipeline = opts.redis.pipeline();
     for (const id of ids) pipeline.hget(`${key}${id}`, 'data');
     const datas = ((await pipeline.exec()) ?? []).map(([err, data]) => (err ? null : (data as string | null)));
@@ -100,6 +103,8 @@ export function startAbandonedTurnSweep(opts: AbandonedTurnSweepOptions): Abando
         if (job.success && (await free(job.data.platform, job.data.conversation.id, { hereJob: id }, id))) freed++;
       }
     }
+    // Moved on only once every job was asked about: a sweep that failed half-way (Redis away) is repeated whole.
+    q.since = next;
     return freed;
   }
 
