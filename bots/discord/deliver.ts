@@ -13,6 +13,7 @@ import { RouteKey } from './normalize.ts';
 import { renderReply, type RenderedMessage } from './render.ts';
 import { discordCode, DiscordCode, toHelixError } from './rest-errors.ts';
 import type { TypingIndicator } from './typing.ts';
+import type { ChannelReplies } from './channel-replies.ts';
 import type { VoiceConversations, VoiceDeliveryOutcome } from './voice/voice-conversations.ts';
 
 export interface DiscordDeliveryOptions {
@@ -27,6 +28,8 @@ export interface DiscordDeliveryOptions {
   edits: EditTargets;
   acks: InteractionAcks;
   typing: TypingIndicator;
+  /** Where a delivered reply is marked, so any bot process showing typing for the message it answers stops. */
+  replies?: ChannelReplies;
   /** Replies delivered at once. @defaultValue `8` */
   concurrency?: number;
   /** Speaks replies of voice conversations (with `discord.voice.enabled`); without it they are posted as text. */
@@ -141,6 +144,9 @@ export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer
       }
       const channelId = reply.conversation.route?.[RouteKey.channelId] ?? reply.conversation.id;
       opts.typing.stop(channelId);
+      if (opts.replies && reply.inReplyTo && /^\d{15,22}$/.test(reply.inReplyTo)) {
+        await opts.replies.mark(channelId, reply.inReplyTo).catch((err: unknown) => log.debug({ err: (err as Error).message }, 'reply mark not written; another process may show typing until its cap'));
+      }
       discordMetrics.deliveries.inc({ outcome });
       log.info({ outcome, messages: messages.length, channel_id: channelId }, 'reply delivered');
       return { outcome };

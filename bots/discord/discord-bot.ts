@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { HelixConfig } from '../../config/index.ts';
 import {
   DeliveryLedger, INBOUND_QUEUE, OPS_ACTIONS_QUEUE, healthRoutes, listen, openProcessRedis, redisReady,
-  type Logger, type ProcessMetrics, type RunningServer, withDeadline,
+  type Logger, type MeshConsumer, type ProcessMetrics, type RunningServer, withDeadline,
 } from '../../mesh/index.ts';
 import { registerCommands } from './commands.ts';
 import { startDiscordDelivery } from './deliver.ts';
@@ -17,6 +17,7 @@ import { MessageIntake } from './message-intake.ts';
 import { MessagePoster } from './message-poster.ts';
 import type { ListenSettings } from './normalize.ts';
 import { TypingIndicator } from './typing.ts';
+import { ChannelReplies } from './channel-replies.ts';
 import { VoiceChannels } from './voice/voice-channels.ts';
 import { VoiceConversations } from './voice/voice-conversations.ts';
 import { createVoiceMetrics } from './voice/voice-metrics.ts';
@@ -43,6 +44,8 @@ export interface RunningDiscordBot {
   readonly voice: VoiceChannels | undefined;
   /** The calls' conversations with the brain (when `discord.voice.enabled`): transcripts in, spoken replies out. */
   readonly voiceConversations: VoiceConversations | undefined;
+  /** The `outbound-discord` consumer (its BullMQ worker can be paused, e.g. to drain a replica). */
+  readonly delivery: MeshConsumer;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -68,7 +71,13 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
     dm.rateLimits.inc({ scope: info.global ? 'global' : info.scope });
     log.warn({ route: info.route, method: info.method, retry_after_ms: info.retryAfter, global: info.global }, 'Discord rate limit');
   }, opts.clientOptions);
-  const typing = new TypingIndicator({ send: (channelId) => client.rest.post(Routes.channelTyping(channelId)), intervalMs: discord.typingIntervalMs, delayMs: discord.typingDelayMs, maxMs: TYPING_MAX_MS, log });
+  // Another bot process may deliver the reply: the channel's reply mark ends this process's indicator too.
+  const replies = new ChannelReplies(producer, prefix, TYPING_MAX_MS);
+  const typing = new TypingIndicator({
+    send: (channelId) => client.rest.post(Routes.channelTyping(channelId)),
+    answered: (channelId, messageId) => replies.answered(channelId, messageId),
+    intervalMs: discord.typingIntervalMs, delayMs: discord.typingDelayMs, maxMs: TYPING_MAX_MS, log,
+  });
   guardPacketHandling(client, (type, err) => {
     dm.badPayloads.inc({ type });
     log.warn({ type, err: (err as Error)?.message ?? String(err) }, 'malformed gateway payload skipped');
@@ -125,7 +134,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
     if (voice && voiceMetrics) voiceConversations = new VoiceConversations({ client, channels: voice, voice: config.voice, inbound, dedupeWindowSec, poster, ledger, metrics: voiceMetrics, log });
     delivery = startDiscordDelivery({
       connection: worker, prefix, log, deadLetters, metrics, discordMetrics: dm,
-      poster, edits: new EditTargets(producer, prefix), acks, typing, voice: voiceConversations,
+      poster, edits: new EditTargets(producer, prefix), acks, typing, replies, voice: voiceConversations,
     });
     if (opts.serveHttp ?? true) {
       const app = new Hono();
@@ -141,7 +150,7 @@ export async function startDiscordBot(opts: DiscordBotOptions): Promise<RunningD
       server = await listen(app, discord.host, discord.port);
     }
     log.info({ user: readyClient.user.tag, shards: [...client.ws.shards.keys()], health: server?.url }, 'discord bot ready');
-    return { client: readyClient, metrics, url: server?.url, voice, voiceConversations, close, [Symbol.asyncDispose]: close };
+    return { client: readyClient, metrics, url: server?.url, voice, voiceConversations, delivery, close, [Symbol.asyncDispose]: close };
   } catch (err) {
     await close();
     throw err;

@@ -67,7 +67,7 @@ export class MessageIntake {
       this.#remember(facts.id);
       metrics.messages.inc({ outcome: 'accepted', reason: decision.why });
       tlog.info({ why: decision.why, conversation: turn.conversation.id, kind: turn.conversation.kind }, 'message accepted');
-      this.#opts.typing.start(facts.channelId);
+      this.#opts.typing.start(facts.channelId, facts.id);
     } catch (err) {
       metrics.messages.inc({ outcome: 'failed', reason: 'unreadable' });
       log.warn({ err, message_id: (message as { id?: unknown } | undefined)?.id }, 'message skipped: could not be read');
