@@ -53,7 +53,7 @@ export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer
     const route = reply.conversation.route ?? {};
     if (reply.conversation.kind === 'voice' && opts.voice) return opts.voice.deliver(reply, messages, log);
     if (reply.editKey && !reply.private) return editInPlace(reply, reply.editKey, messages);
-    const hook = webhookOf(route);
+    const hook = await webhookOf(route, acks);
     if (hook) {
       const done = await viaInteraction(reply, hook, messages);
       if (done) return 'interaction';
@@ -161,11 +161,13 @@ function channelOf(reply: OutboundReply): string {
   return id;
 }
 
-function webhookOf(route: Record<string, string>): (InteractionWebhook & { interactionId: string }) | undefined {
+/** The interaction webhook a reply answers through: its id from the route, its token from the bot's Redis (or, from bots before that, the route). */
+async function webhookOf(route: Record<string, string>, acks: InteractionAcks): Promise<(InteractionWebhook & { interactionId: string }) | undefined> {
   const interactionId = route[RouteKey.interactionId];
-  const token = route[RouteKey.interactionToken];
   const applicationId = route[RouteKey.applicationId];
-  if (!interactionId || !token || !applicationId) return undefined;
+  if (!interactionId || !applicationId) return undefined;
+  const token = route[RouteKey.interactionToken] ?? (await acks.token(interactionId));
+  if (!token) return undefined;
   return { interactionId, token, applicationId, ephemeral: route[RouteKey.ephemeral] === '1' };
 }
 

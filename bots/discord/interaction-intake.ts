@@ -77,7 +77,11 @@ export class InteractionIntake {
           const tlog = traceLogger(log, envelope.traceparent, { event_id: envelope.eventId, queue: queue.name });
           try {
             await withTimeout(
-              queue.add(plan.kind === 'ops' ? 'action' : 'turn', envelope, inboundJobOptions(jobIdFor('discord', envelope.eventId), { dedupeWindowSec: this.#opts.dedupeWindowSec })),
+              (async () => {
+                // Kept before the envelope is queued: a fast answer may reach delivery (in any process) at once.
+                await this.#opts.acks.keepToken(ids.id, ids.token);
+                await queue.add(plan.kind === 'ops' ? 'action' : 'turn', envelope, inboundJobOptions(jobIdFor('discord', envelope.eventId), { dedupeWindowSec: this.#opts.dedupeWindowSec }));
+              })(),
               INTERACTION_ENQUEUE_TIMEOUT_MS,
             );
           } catch (err) {

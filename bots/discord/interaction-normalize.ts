@@ -181,9 +181,12 @@ function actorOf(i: RawInteraction): { id: string; displayName: string; bot: boo
   return { id: user.id, displayName, bot: Boolean(user.bot), roles };
 }
 
-/** Where the interaction's answer goes: its webhook (ephemeral), so ops and the brain can answer privately. */
+/**
+ * Where the interaction's answer goes: its webhook (ephemeral), so ops and the brain can answer privately.
+ * The token is not in it: the bot keeps it in Redis (InteractionAcks) and delivery looks it up by the id.
+ */
 function interactionRoute(i: RawInteraction): Record<string, string> {
-  return { [RouteKey.interactionId]: i.id, [RouteKey.interactionToken]: i.token, [RouteKey.applicationId]: i.application_id, [RouteKey.ephemeral]: '1' };
+  return { [RouteKey.interactionId]: i.id, [RouteKey.applicationId]: i.application_id, [RouteKey.ephemeral]: '1' };
 }
 
 function opsPlan(i: RawInteraction, intent: OpsIntent, at: string, traceparent: string): InteractionPlan {

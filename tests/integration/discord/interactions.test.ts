@@ -93,6 +93,11 @@ describe('discord bot: interactions', () => {
     const [turn] = await mesh.inbound.waitFor(1);
     expect(turn).toMatchObject({ eventId: remember.id, text: '/remember my dog is Juno', command: { name: 'remember', args: { text: 'my dog is Juno' } }, author: { accountId: fake.user('alice').id } });
     expect(turn!.conversation.route).toMatchObject({ channelId: fake.channel('general').id, interactionId: remember.id, ephemeral: '1' });
+    // The interaction's token answers as the app: it stays with the bot, so neither the queued turn nor the
+    // ops actions (nor any dead letter or log of them) carry it; delivery finds it by the interaction id.
+    const tokens = fake.records.dispatches.filter((d) => d.t === 'INTERACTION_CREATE').map((d) => (d.d as { token: string }).token);
+    expect(tokens).toHaveLength(4);
+    for (const envelope of [turn, ...actions]) for (const token of tokens) expect(JSON.stringify(envelope)).not.toContain(token);
     await mesh.reply({ conversation: turn!.conversation, inReplyTo: turn!.eventId, parts: ["Got it: your dog is Juno."] });
     const answer = await remember.waitFor('edit-original');
     expect(answer).toMatchObject({ status: 200, body: { content: 'Got it: your dog is Juno.' } });

@@ -39,7 +39,8 @@ describe('/slo command', () => {
     expect(p.action).toMatchObject({ action: 'slo', actor: { accountId: '500000000000000005', roles: [] }, conversation: { id: '200000000000000002' } });
     expect(p.action.service).toBeUndefined();
     expect(p.action.share).toBeUndefined();
-    expect(p.action.reply).toMatchObject({ interactionToken: 'interaction-token', ephemeral: '1' });
+    expect(p.action.reply).toMatchObject({ interactionId: expect.any(String), ephemeral: '1' });
+    expect(p.action.reply).not.toHaveProperty('interactionToken');
     expect(READ_ONLY_OPS_ACTIONS.has('slo')).toBe(true);
   });
 

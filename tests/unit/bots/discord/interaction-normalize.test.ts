@@ -44,9 +44,11 @@ describe('planInteraction', () => {
       actor: { accountId: '500000000000000005', displayName: 'Alice', roles: ['600000000000000006'] },
       conversation: { id: '200000000000000002', kind: 'group', route: { channelId: '200000000000000002', guildId: GUILD } },
       messageId: '700000000000000007',
-      reply: { interactionId: '800000000000000008', interactionToken: 'interaction-token', applicationId: '100000000000000001', ephemeral: '1' },
+      reply: { interactionId: '800000000000000008', applicationId: '100000000000000001', ephemeral: '1' },
       receivedAt: '2026-11-24T10:00:00.000Z',
     });
+    // The token answers as the app for 15 minutes: it stays with the bot (Redis), never in the envelope.
+    expect(JSON.stringify(p.action)).not.toContain('interaction-token');
   });
 
   test('GIVEN /remember in a DM THEN a turn with the command, readable text and the interaction in its route', () => {
@@ -55,6 +57,7 @@ describe('planInteraction', () => {
     if (p.kind !== 'turn') return;
     expect(p.turn).toMatchObject({ text: '/remember my dog is Juno', command: { name: 'remember', args: { text: 'my dog is Juno' } }, conversation: { id: '9', kind: 'dm' }, author: { accountId: '5', displayName: 'alice' } });
     expect(p.turn.conversation.route).toMatchObject({ interactionId: '800000000000000008', ephemeral: '1' });
+    expect(JSON.stringify(p.turn)).not.toContain('interaction-token');
   });
 
   test('GIVEN /incident silence with minutes THEN durationSec; /export THEN the bare command as text', () => {
