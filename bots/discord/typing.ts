@@ -62,7 +62,8 @@ export class TypingIndicator {
     if (!entry) return;
     entry.timer = setInterval(() => void this.#renew(channelId), this.#opts.intervalMs);
     entry.timer.unref();
-    this.#send(channelId);
+    // The first one too: another process may have answered within the delay.
+    void this.#renew(channelId);
   }
 
   /** Stops the indicator in a channel (the reply is there). */

@@ -49,4 +49,21 @@ describe('discord bot: sharding', () => {
     await sleep(600);
     expect(fake.records.typing.length).toBe(afterReply);
   });
+
+  test('GIVEN the other process delivers the reply before the typing delay is over THEN no typing is shown at all', async () => {
+    const discord = { shards: 2, typingIntervalMs: 150, typingDelayMs: 1_000 };
+    mesh = await startDiscordMesh({ fake: { shards: 2 }, discord: { ...discord, shardIds: [0] } });
+    const { fake } = mesh;
+    const other = await mesh.startBot({ ...discord, shardIds: [1] });
+    const took = new Promise<typeof other>((resolve) => {
+      for (const b of [mesh!.bot, other]) b.client.once(Events.MessageCreate, () => resolve(b));
+    });
+    const asked = fake.sendMessage({ content: `<@${fake.botUserId}> quick one` });
+    const [turn] = await mesh.inbound.waitFor(1);
+    await (await took).delivery.worker.pause();
+    await mesh.reply({ conversation: turn!.conversation, inReplyTo: asked.id, parts: ['quick answer'] });
+    await eventually(() => botMessages(fake, 'general').length === 1, 5_000, 'the reply, from the other process');
+    await sleep(1_500);
+    expect(fake.records.typing).toHaveLength(0);
+  });
 });
