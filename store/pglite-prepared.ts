@@ -1,4 +1,5 @@
 import { parse, protocol, type PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import { bindMessage, type BindValue } from './pglite-bind.ts';
 
 /** A parsed backend message, as PGlite's `execProtocol` returns them. */
 type BackendMessage = Parameters<typeof parse.parseResults>[0][number];
@@ -163,7 +164,7 @@ export class PgliteStatements {
     const perCall = sql.startsWith(PLAN_PER_CALL);
     return [
       ...(perCall ? [protocol.serialize.parse({ text: sql, types: [...statement.types] })] : []),
-      protocol.serialize.bind({ statement: perCall ? '' : statement.name, values }),
+      bindMessage(perCall ? '' : statement.name, values),
     ];
   }
 
@@ -211,10 +212,12 @@ export class PgliteStatements {
   }
 
   /** As PGlite's `query`: by the parameter's inferred type, else its string form. */
-  #serialize(param: unknown, type: number | undefined): string | null {
+  #serialize(param: unknown, type: number | undefined): BindValue {
     if (param === null || param === undefined) return null;
     const serializer = type === undefined ? undefined : this.#pglite.serializers[type];
-    return serializer ? (serializer(param) as string) : String(param);
+    if (!serializer) return String(param);
+    const value = serializer(param) as unknown;
+    return value instanceof Uint8Array || value === null ? value : String(value);
   }
 }
 

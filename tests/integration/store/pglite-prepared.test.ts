@@ -41,6 +41,18 @@ describe('PGlite prepared statements', () => {
     expect(await protocolStatements(pglite)).toBe(2);
   });
 
+  test('GIVEN multi-byte text, an empty string and bytes THEN they reach the table intact', async () => {
+    const statements = new PgliteStatements(pglite);
+    await pglite.exec(`create table b (note text not null, raw bytea)`);
+    const note = 'héllo 👋 — 你好';
+    await statements.query(`insert into b (note, raw) values ($1, $2), ($3, null)`, [note, new Uint8Array([0, 1, 254, 255]), ''], undefined);
+    const { rows } = await pglite.query<{ note: string; raw: Uint8Array | null; chars: number }>(`select note, raw, char_length(note) as chars from b order by note desc`);
+    expect(rows.map((r) => ({ ...r, raw: r.raw && [...r.raw] }))).toEqual([
+      { note, raw: [0, 1, 254, 255], chars: [...note].length },
+      { note: '', raw: null, chars: 0 },
+    ]);
+  });
+
   test('GIVEN a statement marked PLAN_PER_CALL THEN it is never run from a cached generic plan, and answers as the plain one does', async () => {
     const statements = new PgliteStatements(pglite);
     for (let n = 1; n <= 20; n++) await statements.query(`insert into t (at, n) values ($1, $2)`, [new Date(n * 1000), n], undefined);
