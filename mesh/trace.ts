@@ -10,9 +10,30 @@ export const Traceparent = z
   .regex(/^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>');
 export type Traceparent = z.infer<typeof Traceparent>;
 
+/** Random bytes drawn per refill of the id pool. */
+const ID_POOL_BYTES = 4_096;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
+/**
+ * `bytes` random bytes as hex, cut from a pool refilled 4 KiB at a time, as Node's own `randomUUID` caches its
+ * entropy. Every hop takes a span id and every event a trace id: one `getrandom` system call each cost ~18 µs
+ * on these machines (2.7% of the brain's CPU in the closed-loop bench). Trace and span ids are identifiers,
+ * not secrets; they still come from the CSPRNG.
+ */
+function randomHex(bytes: number): string {
+  if (idPoolAt + bytes > idPool.length) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idPoolAt = 0;
+  }
+  const hex = idPool.toString('hex', idPoolAt, idPoolAt + bytes);
+  idPoolAt += bytes;
+  return hex;
+}
+
 /** Starts a new trace (a platform event entering Helix). */
 export function newTraceparent(): Traceparent {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /** The 32-hex trace id, the key that follows a message across every queue hop. */
@@ -23,5 +44,5 @@ export function traceIdOf(traceparent: string): string {
 /** Same trace, new span: each hop that re-enqueues gets its own parent id. */
 export function childTraceparent(traceparent: Traceparent): Traceparent {
   const [version, traceId, , flags] = traceparent.split('-');
-  return `${version}-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+  return `${version}-${traceId}-${randomHex(8)}-${flags}`;
 }
