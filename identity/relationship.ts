@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/index.ts';
+import { WriteBatcher, type Database } from '../store/index.ts';
 import type { PersonId } from './person-id.ts';
 import type { PersonOwnedTable } from './person-merge.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -90,12 +90,15 @@ export class Relationships {
   readonly #db: Kysely<Database>;
   readonly #opts: RelationshipsOptions;
   readonly #cache: TtlCache<RelationshipState>;
+  /** Turns answered at once save together: one upsert of many rows. */
+  readonly #saves: WriteBatcher<{ person: PersonId; state: RelationshipState }>;
 
   constructor(db: Kysely<Database>, opts: RelationshipsOptions) {
     if (!(opts.halfLifeMs > 0)) throw new Error('relationship halfLifeMs must be greater than 0');
     this.#db = db;
     this.#opts = opts;
     this.#cache = new TtlCache(opts.cacheTtlMs ?? 60_000, 10_000);
+    this.#saves = new WriteBatcher((saves) => this.#upsert(saves));
   }
 
   /** The state now (decayed since it was last written); a stranger's is neutral. */
@@ -110,16 +113,29 @@ export class Relationships {
     return s;
   }
 
-  /** Writes a state (one upsert) and caches it. */
+  /** Writes a state (an upsert, shared with other turns' saves made meanwhile) and caches it. */
   async save(person: PersonId, s: RelationshipState): Promise<void> {
-    const row = { warmth: s.warmth, trust: s.trust, familiarity: s.familiarity, turns: s.turns, updated_at: s.updatedAt };
-    await this.#db
-      .insertInto('relationship_state')
-      .values({ person_id: person, ...row })
-      .onConflict((oc) => oc.column('person_id').doUpdateSet(row))
-      .execute();
+    await this.#saves.write({ person, state: s });
     this.#cache.set(person, s, Date.now());
     this.#opts.onUpdate?.(s);
+  }
+
+  /** One upsert for several saves; of two saves of one person, the later one is written (as if run in turn). */
+  async #upsert(saves: readonly { person: PersonId; state: RelationshipState }[]): Promise<void> {
+    const latest = new Map(saves.map((x) => [x.person, x.state]));
+    await this.#db
+      .insertInto('relationship_state')
+      .values([...latest].map(([person, s]) => ({ person_id: person, warmth: s.warmth, trust: s.trust, familiarity: s.familiarity, turns: s.turns, updated_at: s.updatedAt })))
+      .onConflict((oc) =>
+        oc.column('person_id').doUpdateSet((eb) => ({
+          warmth: eb.ref('excluded.warmth'),
+          trust: eb.ref('excluded.trust'),
+          familiarity: eb.ref('excluded.familiarity'),
+          turns: eb.ref('excluded.turns'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
   }
 
   /** A person just created has no relationship yet: cache that, so their first turn reads nothing. */

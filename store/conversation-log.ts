@@ -1,5 +1,6 @@
 import { sql, type Kysely, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.ts';
+import { WriteBatcher } from './write-batcher.ts';
 
 /** One history entry, as the brain reads and writes it. */
 export interface ConversationLogEntry {
@@ -26,14 +27,24 @@ export interface RecentRead {
 /** The brain's per-conversation history. On every turn's hot path: one statement per call. */
 export class ConversationLog {
   readonly #db: Kysely<Database>;
+  /** Appends made while others are written go together: Helix's replies of turns answered at once, say. */
+  readonly #appends: WriteBatcher<readonly ConversationLogEntry[]>;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#appends = new WriteBatcher((calls) => this.#insert(calls.flat()));
   }
 
-  /** Adds entries in one statement; an entry whose event id is already recorded is skipped (retries are safe). */
+  /**
+   * Adds entries (in one statement, with other appends made meanwhile); an entry whose event id is already
+   * recorded is skipped, so retries are safe.
+   */
   async append(entries: readonly ConversationLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    await this.#appends.write(entries);
+  }
+
+  async #insert(entries: readonly ConversationLogEntry[]): Promise<void> {
     await this.#recordingSpeakers(entries)
       .insertInto('conversation_log')
       .values(entries.map(toRow))

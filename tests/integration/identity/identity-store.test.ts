@@ -199,6 +199,26 @@ describe.each(backends)('identity on %s', (_name, options) => {
     expect(await id.linking.link(discord, fresh.code, at(11 * MIN))).toMatchObject({ ok: true });
   });
 
+  test('GIVEN relationships saved at once THEN each person keeps their own, a person saved twice keeps the later state, and a person gone fails alone', async () => {
+    await using store = await openStore(options());
+    const id = await identityOn(store);
+    const people = await Promise.all(Array.from({ length: 12 }, (_, i) => id.people.resolve({ platform: 'web', accountId: `web-${i}` })));
+    const state = (warmth: number) => ({ warmth, trust: 0.1, familiarity: 0.2, turns: 1, updatedAt: t0 });
+    const gone = randomUUID() as PersonId;
+    const saves = await Promise.allSettled([
+      ...people.map((p, i) => id.relationships.save(p, state(i / 20))),
+      id.relationships.save(people[3]!, state(0.9)),
+      id.relationships.save(gone, state(0.5)),
+    ]);
+    expect(saves.slice(0, 13).every((s) => s.status === 'fulfilled')).toBe(true);
+    expect(saves[13]).toMatchObject({ status: 'rejected', reason: { code: '23503' } });
+    const { rows } = await sql<{ person_id: string; warmth: number }>`select person_id, warmth from relationship_state`.execute(store.db);
+    const stored = new Map(rows.map((r) => [r.person_id, Number(r.warmth)]));
+    expect(stored.size).toBe(12);
+    people.forEach((p, i) => expect(stored.get(p)).toBeCloseTo(i === 3 ? 0.9 : i / 20, 6));
+    expect(stored.has(gone)).toBe(false);
+  });
+
   test('GIVEN relationship and mood written THEN they persist across a reopen and decay with the (injected) clock', async () => {
     const opts = options();
     if (opts.dataDir.startsWith('memory://')) return; // in-memory PGlite does not survive a reopen; PostgreSQL covers it

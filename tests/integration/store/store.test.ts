@@ -64,6 +64,24 @@ describe.each(backends)('store on %s', (_name, options) => {
     expect(recent.map((e) => [e.eventId, e.text])).toEqual([['e1', 'first'], ['e2', 'text e2']]);
   });
 
+  test('GIVEN appends made at once, one of them repeating another\'s event THEN each entry is stored once and every author\'s conversations are kept', async () => {
+    await using store = await open();
+    const log = new ConversationLog(store.db);
+    const ada = (eventId: string, at: number, conversationId: string) => ({ ...entry(eventId, at), conversationId, authorAccountId: 'ada' });
+    // The first goes alone; the rest, the repeated event included, go as one statement.
+    await Promise.all([
+      log.append([ada('e4', 4_000, 'c3')]),
+      log.append([ada('e1', 1_000, 'c1')]),
+      log.append([ada('e2', 2_000, 'c2'), entry('r2', 2_500, 'assistant')]),
+      log.append([ada('e3', 3_000, 'c2')]),
+      log.append([ada('e1', 1_000, 'c1')]),
+    ]);
+    const { rows } = await sql<{ conversation_id: string; event_id: string }>`select conversation_id, event_id from conversation_log order by at, id`.execute(store.db);
+    expect(rows.map((r) => `${r.conversation_id}/${r.event_id}`)).toEqual(['c1/e1', 'c2/e2', 'c1/r2', 'c2/e3', 'c3/e4']);
+    const spoke = await sql<{ conversation_id: string; last_at: Date | string }>`select conversation_id, last_at from account_conversations where account_id = 'ada' order by conversation_id`.execute(store.db);
+    expect(spoke.rows.map((r) => [r.conversation_id, new Date(r.last_at).getTime()])).toEqual([['c1', 1_000], ['c2', 3_000], ['c3', 4_000]]);
+  });
+
   test('GIVEN appendAndRecent THEN the entries are stored and the history read is the conversation before them', async () => {
     await using store = await open();
     const log = new ConversationLog(store.db);
