@@ -1,5 +1,6 @@
 import { sql, type Kysely, type QueryCreator, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.ts';
+import { CompiledShapes } from './compiled-shapes.ts';
 import { WriteBatcher } from './write-batcher.ts';
 
 /** One history entry, as the brain reads and writes it. */
@@ -29,6 +30,8 @@ export class ConversationLog {
   readonly #db: Kysely<Database>;
   /** Appends made while others are written go together: Helix's replies of turns answered at once, say. */
   readonly #appends: WriteBatcher<readonly ConversationLogEntry[]>;
+  /** The hot statements, compiled once per shape (see {@link CompiledShapes}). */
+  readonly #shapes = new CompiledShapes();
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -45,16 +48,17 @@ export class ConversationLog {
   }
 
   async #insert(entries: readonly ConversationLogEntry[]): Promise<void> {
-    await this.#recordingSpeakers(entries)
-      .insertInto('conversation_log')
-      .values(entries.map(toRow))
-      .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing())
-      .execute();
+    const input = { rows: entries.map(toRow), spoke: spokeIn(entries) };
+    await this.#db.executeQuery(this.#shapes.compile('append', input, ({ rows, spoke }) =>
+      this.#recordingSpeakers(spoke)
+        .insertInto('conversation_log')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
+    ));
   }
 
   /** A query creator whose statement also records, in the same statement, where the entries' authors spoke. */
-  #recordingSpeakers(entries: readonly ConversationLogEntry[]): QueryCreator<Database> {
-    const spoke = spokeIn(entries);
+  #recordingSpeakers(spoke: readonly SpokeRow[]): QueryCreator<Database> {
     return spoke.length === 0 ? this.#db : this.#db.with('spoke', (db) => touch(db, spoke));
   }
 
@@ -69,19 +73,22 @@ export class ConversationLog {
     if (entries.some((e) => e.platform !== platform || e.conversationId !== conversationId)) throw new Error('appendAndRecent: every entry must belong to the conversation read');
     if (entries.length === 0) return { entries: await this.recent(platform, conversationId, limit), authorsOnlyHere: [] };
     const authors = [...new Set(entries.flatMap((e) => (e.role === 'user' && e.authorAccountId ? [e.authorAccountId] : [])))];
-    const [row] = await this.#recordingSpeakers(entries)
-      .with('added', (db) =>
-        db
-          .insertInto('conversation_log')
-          .values(entries.map(toRow))
-          .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
-      )
-      .with('newest', (db) => db.selectFrom('conversation_log').$call(newestOf(platform, conversationId, Math.max(0, limit))))
-      .selectFrom('newest')
-      .select(asJson)
-      // Read before this statement's own writes (one snapshot): an author first seen now has no row yet.
-      .select(() => spokeElsewhere(platform, conversationId, authors).as('elsewhere'))
-      .execute();
+    const input = { platform, conversationId, limit: Math.max(0, limit), rows: entries.map(toRow), spoke: spokeIn(entries), authors };
+    const compiled = this.#shapes.compile('appendAndRecent', input, (i) =>
+      this.#recordingSpeakers(i.spoke)
+        .with('added', (db) =>
+          db
+            .insertInto('conversation_log')
+            .values(i.rows)
+            .onConflict((oc) => oc.columns(['platform', 'conversation_id', 'event_id']).doNothing()),
+        )
+        .with('newest', (db) => db.selectFrom('conversation_log').$call(newestOf(i.platform, i.conversationId, i.limit)))
+        .selectFrom('newest')
+        .select(asJson)
+        // Read before this statement's own writes (one snapshot): an author first seen now has no row yet.
+        .select(() => spokeElsewhere(i.platform, i.conversationId, i.authors).as('elsewhere')),
+    );
+    const [row] = (await this.#db.executeQuery<{ entries: EntryTuple[]; elsewhere: string[] }>(compiled)).rows;
     const elsewhere = new Set(row?.elsewhere ?? []);
     return { entries: limit > 0 ? fromJson(row) : [], authorsOnlyHere: authors.filter((a) => !elsewhere.has(a)) };
   }
@@ -98,9 +105,17 @@ export class ConversationLog {
   }
 }
 
+/** An `account_conversations` row: when an account last spoke in a conversation. */
+interface SpokeRow {
+  platform: string;
+  account_id: string;
+  conversation_id: string;
+  last_at: Date;
+}
+
 /** When each author of the entries last spoke in the conversation: one row per account (a statement may update a row once). */
-function spokeIn(entries: readonly ConversationLogEntry[]) {
-  const last = new Map<string, { platform: string; account_id: string; conversation_id: string; last_at: Date }>();
+function spokeIn(entries: readonly ConversationLogEntry[]): SpokeRow[] {
+  const last = new Map<string, SpokeRow>();
   for (const e of entries) {
     if (e.role !== 'user' || !e.authorAccountId) continue;
     const key = JSON.stringify([e.platform, e.authorAccountId, e.conversationId]);
@@ -118,7 +133,7 @@ function spokeElsewhere(platform: string, conversationId: string, accounts: read
 }
 
 /** Records that these accounts spoke in these conversations (never moving a time back: retries may be late). */
-function touch(db: QueryCreator<Database>, spoke: ReturnType<typeof spokeIn>) {
+function touch(db: QueryCreator<Database>, spoke: readonly SpokeRow[]) {
   return db
     .insertInto('account_conversations')
     .values(spoke)
