@@ -80,7 +80,10 @@ function isLeaf(v: unknown): boolean {
   return v !== null && v !== undefined && (typeof v !== 'object' || v instanceof Date || ArrayBuffer.isView(v));
 }
 
-/** The input's structure as text (values left out), its values appended to `leaves` in the same order {@link mapLeaves} visits them. */
+/**
+ * The input's structure as text (values left out), its values appended to `leaves` in the same order
+ * {@link mapLeaves} visits them. Keys are written as they are: they come from Helix's code, not from users.
+ */
 function signature(v: unknown, leaves: unknown[]): string {
   if (isLeaf(v)) {
     leaves.push(v);
@@ -88,13 +91,22 @@ function signature(v: unknown, leaves: unknown[]): string {
   }
   if (v === null) return 'n';
   if (v === undefined) return 'u';
-  if (Array.isArray(v)) return `[${v.map((x) => signature(x, leaves)).join(',')}]`;
-  return `{${Object.entries(v as object).map(([k, x]) => `${JSON.stringify(k)}:${signature(x, leaves)}`).join(',')}}`;
+  let out: string;
+  if (Array.isArray(v)) {
+    out = '[';
+    for (const x of v) out += `${signature(x, leaves)},`;
+    return `${out}]`;
+  }
+  out = '{';
+  for (const k in v as object) out += `${k}:${signature((v as Record<string, unknown>)[k], leaves)},`;
+  return `${out}}`;
 }
 
 function mapLeaves(v: unknown, replace: () => string): unknown {
   if (isLeaf(v)) return replace();
   if (v === null || v === undefined) return v;
   if (Array.isArray(v)) return v.map((x) => mapLeaves(x, replace));
-  return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, mapLeaves(x, replace)]));
+  const out: Record<string, unknown> = {};
+  for (const k in v as object) out[k] = mapLeaves((v as Record<string, unknown>)[k], replace);
+  return out;
 }
