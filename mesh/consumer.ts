@@ -7,7 +7,7 @@ import type { ProcessMetrics } from './observe/metrics.ts';
 import { helixBackoff } from './queues.ts';
 
 /** Error codes that retrying cannot fix: the job goes to the dead-letter queue at once. */
-const PERMANENT_CODES = new Set(['payload_invalid', 'platform_rejected', 'access_denied']);
+const PERMANENT_CODES = new Set(['payload_invalid', 'platform_rejected', 'access_denied', 'page_refused']);
 
 /**
  * Thrown by a handler that gave up on its job and already dead-lettered what the job carried (e.g. the turn

@@ -28,6 +28,7 @@ export type HelixErrorCode =
   | 'slo_spec_invalid'
   | 'prometheus_query_failed'
   | 'page_failed'
+  | 'page_refused'
   | 'schedule_feed_failed';
 
 /** An error with a stable code, a message that says what to do next, and the cause kept. */

@@ -1,4 +1,4 @@
-import { READ_ONLY_OPS_ACTIONS, type OpsAction, type Logger } from '../../mesh/index.ts';
+import { READ_ONLY_OPS_ACTIONS, hasErrorCode, type OpsAction, type Logger } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
 import type { SilenceClient } from '../alertmanager/silences.ts';
 import { matchersFor } from '../alertmanager/silences.ts';
@@ -92,7 +92,8 @@ export class ActionHandler {
       // Every transport that paged it gets the resolve (once; a failed one is retried with this job).
       const resolvedPages = resolved ? await this.#o.escalator.resolvePages(resolved, action.traceparent).catch((err: unknown) => ((pageError = err), [])) : [];
       if (resolvedPages.length) message += ` The page is resolved (${resolvedPages.join(', ')}).`;
-      if (pageError) message += ' Resolving the page did not go through everywhere yet; I keep trying (see the incident timeline).';
+      if (hasErrorCode(pageError, 'page_refused')) message += ' The paging service refused the resolve (see the incident timeline): resolve the page there by hand.';
+      else if (pageError) message += ' Resolving the page did not go through everywhere yet; I keep trying (see the incident timeline).';
     }
     if (!outcome.repeated) await answer(message);
     if (silenceError) throw silenceError;

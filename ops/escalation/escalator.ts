@@ -120,7 +120,8 @@ export class Escalator {
 
   /**
    * Sends the resolve to every transport that paged the (resolved) incident, once each; see {@link resolvePages}.
-   * Throws `page_failed` when a transport failed, so the job that resolved the incident is retried.
+   * Throws `page_failed` when a transport failed, so the job that resolved the incident is retried, or
+   * `page_refused` when every failing transport refused it (not retried).
    */
   async resolvePages(incident: Incident, traceparent?: Traceparent): Promise<PagerKind[]> {
     return resolvePages(incident, { store: this.#o.store, pagers: this.#o.pagers, publisher: this.#o.publisher, pageToOf: (ids) => this.schedule.pageToOf(ids), log: this.#o.log, now: this.#now }, traceparent);

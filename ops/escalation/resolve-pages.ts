@@ -1,4 +1,4 @@
-import { HelixError, type Logger, type Traceparent } from '../../mesh/index.ts';
+import { HelixError, hasErrorCode, type Logger, type Traceparent } from '../../mesh/index.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import type { Incident } from '../incidents/incident.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
@@ -27,7 +27,9 @@ export interface ResolvePagesOptions {
  * The timeline is the idempotency record: only transports with a `paged` entry and no `page_resolved` entry are
  * sent the resolve, and each success is recorded at once. When a transport fails (after its own retries), the
  * others still go out, the failure is recorded once, and a `page_failed` error is thrown so the queue retries the
- * job, which then sends only what is still missing. A crash between a send and its record re-sends that one
+ * job, which then sends only what is still missing. When every failure was a refusal (`page_refused`: bad
+ * credentials, an invalid key), retrying cannot help: the error is `page_refused`, which the queue does not
+ * retry, and the timeline says to resolve the page in that service by hand. A crash between a send and its record re-sends that one
  * resolve on the retry (at least once; PagerDuty's resolve is idempotent by dedup key).
  *
  * Returns the transports that took the resolve in this call.
@@ -57,8 +59,10 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
       await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity: incident.severity, ...(to.length ? { to } : {}), action: 'resolve' });
     } catch (err) {
       failures.push({ kind, err });
-      o.log.error({ incident: incident.id, pager: kind, err: (err as Error).message }, 'resolving a page failed; the job is retried');
-      await o.store.note(incident.id, PAGE_RESOLVE_FAILED_ENTRY, undefined, `${kind}: ${(err as Error).message} Helix retries.`, `page-resolve-failed-${kind}`, now());
+      const refused = hasErrorCode(err, 'page_refused');
+      o.log.error({ incident: incident.id, pager: kind, err: (err as Error).message }, refused ? 'resolving a page was refused; fix the paging settings' : 'resolving a page failed; the job is retried');
+      const next = refused ? ` Helix does not retry a refused resolve: fix paging.${kind} and resolve the page in ${kind} by hand.` : ' Helix retries.';
+      await o.store.note(incident.id, PAGE_RESOLVE_FAILED_ENTRY, undefined, `${kind}: ${(err as Error).message}${next}`, `page-resolve-failed-${kind}`, now());
       continue;
     }
     await o.store.note(incident.id, PAGE_RESOLVED_ENTRY, undefined, resolvedDetail(kind), `page-resolved-${kind}`, now(), true);
@@ -71,6 +75,13 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
   if (failures.length) {
     const retryAfter = failures.map((f) => (f.err as { retryAfterMs?: unknown }).retryAfterMs).find((ms): ms is number => typeof ms === 'number');
     const kinds = failures.map((f) => f.kind).join(', ');
+    if (failures.every((f) => hasErrorCode(f.err, 'page_refused'))) {
+      throw new HelixError(
+        'page_refused',
+        `${kinds} refused the resolve of ${incident.id}'s page (${failures.map((f) => (f.err as Error).message).join(' ')}). Sending it again cannot help: fix the paging.* settings of ${kinds} and resolve the page there by hand.`,
+        { cause: failures[0]?.err },
+      );
+    }
     throw new HelixError(
       'page_failed',
       `The resolve of ${incident.id}'s page did not go through ${kinds} (${failures.map((f) => (f.err as Error).message).join(' ')}). The job is retried; transports that took the resolve are not sent it again. Check the paging.* settings of ${kinds}.`,

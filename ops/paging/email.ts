@@ -97,5 +97,6 @@ function smtpError(err: unknown, request: PageRequest, attempt: number): HelixEr
   const reason = typeof e.response === 'string' ? e.response : typeof e.message === 'string' ? e.message : String(err);
   const hint = e.code === 'EAUTH' ? ' Check paging.email.user / password (or the credentials in smtpUrl).' : e.code === 'ECONNECTION' || e.code === 'ESOCKET' ? ' Check the SMTP host and port.' : '';
   const retries = attempt > 0 ? ` after ${attempt} retries` : '';
-  return new HelixError('page_failed', `E-mail page of ${request.incidentId} failed${retries} (${typeof e.code === 'string' ? `${e.code}: ` : ''}${reason.slice(0, 300)}).${hint}`, { cause: err });
+  // Wrong credentials are refused again on every try; other failures may pass later.
+  return new HelixError(e.code === 'EAUTH' ? 'page_refused' : 'page_failed', `E-mail page of ${request.incidentId} failed${retries} (${typeof e.code === 'string' ? `${e.code}: ` : ''}${reason.slice(0, 300)}).${hint}`, { cause: err });
 }

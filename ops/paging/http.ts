@@ -16,8 +16,9 @@ export const DefaultPagerHttpOptions = { maxRetries: 3, timeoutMs: 10_000, retry
 
 /**
  * POSTs to a paging API with bounded retries on 429 (Retry-After honoured) and 5xx, and returns the parsed JSON
- * answer (or `undefined` for an empty body). Every failure becomes a HelixError `page_failed` whose message names
- * `describe`, the status and the API's own reason.
+ * answer (or `undefined` for an empty body). Every failure becomes a HelixError whose message names `describe`,
+ * the status and the API's own reason: `page_refused` when the API answered 4xx (not 408 or 429: the same
+ * request will be refused again), else `page_failed`.
  */
 export async function postForPage(url: string, init: { json?: unknown; body?: URLSearchParams; headers?: Record<string, string> }, describe: string, opts: PagerHttpOptions): Promise<unknown> {
   try {
@@ -67,8 +68,9 @@ function pageError(err: unknown, describe: string, opts: PagerHttpOptions): Heli
       return new HelixError('page_failed', `${describe}: rate limited (${detail}); try again${after ? ` in ${Math.ceil(after / 1_000)} s` : ' later'}.`, { cause: err, ...(after !== undefined ? { retryAfterMs: after } : {}) });
     }
     if (status >= 500 || status === 408) return new HelixError('page_failed', `${describe}: the service is failing (${detail}) after ${opts.maxRetries} retries.`, { cause: err });
+    // The service read the request and said no: the same request will be refused again.
     const hint = status === 401 || status === 403 ? ' Check the credentials in the paging config.' : status === 404 ? ' Check the base URL and account id.' : '';
-    return new HelixError('page_failed', `${describe}: refused (${detail}).${hint}`, { cause: err });
+    return new HelixError('page_refused', `${describe}: refused (${detail}).${hint}`, { cause: err });
   }
   const code = errnoCode(err);
   return new HelixError('page_failed', `${describe}: not reachable (${code ?? (err as Error).message}). Check the base URL and the network.`, { cause: err });

@@ -19,7 +19,11 @@ export interface PageRequest {
 
 export interface Pager {
   readonly kind: 'pagerduty' | 'twilio' | 'email';
-  /** Resolves once the transport accepted the page; throws a HelixError (code `page_failed`) otherwise. */
+  /**
+   * Resolves once the transport accepted the page; throws a HelixError otherwise: `page_refused` when the
+   * transport said no to the request itself (credentials, an invalid key or number: sending it again cannot
+   * help), else `page_failed`.
+   */
   page(request: PageRequest): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HelixError, type Logger } from '../../mesh/index.ts';
+import { HelixError, hasErrorCode, type Logger } from '../../mesh/index.ts';
 import { DefaultPagerHttpOptions, type PagerHttpOptions, definedOnly, postForPage } from './http.ts';
 import type { Pager, PageRequest } from './pager.ts';
 
@@ -58,6 +58,7 @@ export class TwilioPager implements Pager {
     const text = smsText(request);
     const failures: string[] = [];
     let lastError: unknown;
+    let refusals = 0;
     for (const number of to) {
       const form = new URLSearchParams({ To: number, Body: text });
       form.set(this.#from.startsWith('MG') ? 'MessagingServiceSid' : 'From', this.#from);
@@ -67,12 +68,13 @@ export class TwilioPager implements Pager {
       } catch (err) {
         lastError = err;
         failures.push((err as Error).message);
+        if (hasErrorCode(err, 'page_refused')) refusals++;
       }
     }
     this.#log?.info({ pager: 'twilio', incident_id: request.incidentId, action: request.action, sent: to.length - failures.length, failed: failures.length }, 'SMS page sent');
     if (failures.length) {
       const sent = to.length - failures.length;
-      throw new HelixError('page_failed', `${failures.join(' ')}${sent ? ` (${sent} of ${to.length} numbers were paged)` : ''}`, { cause: lastError, ...retryAfterOf(lastError) });
+      throw new HelixError(refusals === failures.length ? 'page_refused' : 'page_failed', `${failures.join(' ')}${sent ? ` (${sent} of ${to.length} numbers were paged)` : ''}`, { cause: lastError, ...retryAfterOf(lastError) });
     }
   }
 

@@ -40,12 +40,12 @@ describe('EmailPager (nodemailer 8) against a local smtp-server sink', () => {
     expect(sink.mails).toHaveLength(1);
   });
 
-  test('GIVEN a wrong password THEN page_failed (EAUTH) without retrying', async () => {
+  test('GIVEN a wrong password THEN page_refused (EAUTH) without retrying', async () => {
     await using sink = await startSmtpSink('helix', 'smtp-secret');
     const pager = new EmailPager({ smtp: { host: '127.0.0.1', port: sink.port, secure: false, user: 'helix', password: 'nope' }, from: 'helix@example.com', to: ['oncall@example.com'], retryBaseMs: 10 });
     const err = await pager.page(request).catch((e: unknown) => e);
     await pager.close();
-    expect(err).toMatchObject({ code: 'page_failed' });
+    expect(err).toMatchObject({ code: 'page_refused' });
     expect((err as Error).message).toMatch(/EAUTH.*Check paging\.email\.user/);
     expect(sink.authFailures).toBe(1);
     expect(sink.mails).toHaveLength(0);

@@ -2,7 +2,7 @@
 // Alertmanager resolves sends PagerDuty its resolve, and /oncall answers from the iCal feed in ops.scheduleIcalUrl.
 import { afterEach, describe, expect, test } from 'vitest';
 import { PagerDutyPager } from '../../../ops/paging/index.ts';
-import { eventually } from '../../helpers/mesh-harness.ts';
+import { deadLettersOf, eventually } from '../../helpers/mesh-harness.ts';
 import { calendar } from '../../fakes/paging/ical-feeds.ts';
 import { type IcalServer, startIcalServer } from '../../fakes/paging/ical-server.ts';
 import { type FakePagerDuty, startFakePagerDuty } from '../../fakes/paging/pagerduty-api.ts';
@@ -39,6 +39,29 @@ describe('ops service wiring', () => {
     await eventually(async () => (await mesh!.ops.incidents.timeline(incident!.id)).some((t) => t.kind === 'page_resolved'), 10_000, 'the page_resolved entry');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(pd.events).toHaveLength(2);
+    await pager.close();
+  }, 90_000);
+
+  test('GIVEN PagerDuty refuses the resolve WHEN Alertmanager resolves the incident THEN the resolve is sent once, never retried, and the notification is dead-lettered as page_refused', async () => {
+    pd = await startFakePagerDuty(PD_KEY);
+    const pager = new PagerDutyPager({ routingKey: PD_KEY, baseUrl: pd.url, maxRetries: 0 });
+    mesh = await startOpsMesh({ escalationSec: { critical: 1 } }, { pagers: [pager] });
+    const group = '{}:{alertname="Refused"}';
+    await postWebhook(mesh.ops, amWebhook(group, [{ fingerprint: 'b8b8b8b8b8b8b8b8' }], { alertname: 'Refused', severity: 'critical' }));
+    await eventually(() => pd!.events.length === 1, 40_000, 'the page');
+    // The integration was removed in PagerDuty meanwhile: every resolve is refused.
+    pd.failNext({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key'] } }, 10);
+    await postWebhook(mesh.ops, amWebhook(group, [{ fingerprint: 'b8b8b8b8b8b8b8b8', status: 'resolved' }], { alertname: 'Refused', severity: 'critical' }));
+    const prefix = mesh.discord.prefix;
+    await eventually(async () => (await deadLettersOf(prefix)).some((d) => d.code === 'page_refused'), 20_000, 'the dead letter');
+    const letter = (await deadLettersOf(prefix)).find((d) => d.code === 'page_refused')!;
+    expect(letter).toMatchObject({ attempts: 1 });
+    expect(letter.reason).toMatch(/pagerduty refused the resolve .*Invalid routing key.*by hand/);
+    // Retries would come within seconds (the queue's backoff): none does.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(pd.requests).toHaveLength(2);
+    const [incident] = await mesh.ops.incidents.byGroup(group);
+    expect(incident?.state).toBe('resolved');
     await pager.close();
   }, 90_000);
 

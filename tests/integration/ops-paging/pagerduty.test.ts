@@ -59,7 +59,7 @@ describe('PagerDutyPager against a fake Events API v2', () => {
   test('GIVEN a wrong routing key THEN the 400 is not retried and its reason is in the error', async () => {
     await using pd = await startFakePagerDuty(KEY);
     const err = await new PagerDutyPager({ routingKey: 'X'.repeat(32), baseUrl: pd.url, ...fast }).page(request).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'page_failed' });
+    expect(err).toMatchObject({ code: 'page_refused' });
     expect((err as Error).message).toMatch(/refused \(400: Event object is invalid Invalid routing key\)/);
     expect((err as Error).message).not.toContain('X'.repeat(32));
     expect(pd.requests).toHaveLength(1);

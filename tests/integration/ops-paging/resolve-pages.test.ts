@@ -81,6 +81,32 @@ describe('resolving pages', () => {
     expect(kinds.filter((k) => k === 'page_resolve_failed')).toHaveLength(1);
   }, 60_000);
 
+  test('GIVEN PagerDuty refuses the resolve (its routing key changed) THEN the others still resolve, the error is page_refused (not retried) and the timeline says to resolve it by hand', async () => {
+    rig = await startPagingRig();
+    const incident = await rig.open('KeyRotated');
+    await rig.escalateToPage(incident);
+    rig.pd.failNext({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key'] } });
+
+    const err = await rig.resolveAlerts('KeyRotated').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'HelixError', code: 'page_refused' });
+    expect((err as Error).message).toMatch(/pagerduty refused the resolve .*400: Event object is invalid Invalid routing key.*resolve the page there by hand/);
+    expect(rig.twilio.messages).toHaveLength(2);
+    expect(rig.smtp.mails).toHaveLength(2);
+    const failed = (await rig.incidents.timeline(incident.id)).filter((t) => t.kind === 'page_resolve_failed');
+    expect(failed.map((t) => t.detail)).toEqual([expect.stringMatching(/^pagerduty: .*refused \(400.*Helix does not retry a refused resolve: fix paging\.pagerduty and resolve the page in pagerduty by hand\.$/)]);
+  }, 60_000);
+
+  test('GIVEN PagerDuty refuses and e-mail fails the resolve THEN the error is page_failed: the job is retried for the e-mail', async () => {
+    rig = await startPagingRig({ pagers: ['pagerduty', 'email'] });
+    const incident = await rig.open('Mixed');
+    await rig.escalateToPage(incident);
+    rig.pd.failNext({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key'] } });
+    rig.smtp.failNext(550, 'Mailbox unavailable');
+    const err = await rig.resolveAlerts('Mixed').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'page_failed' });
+    expect((err as Error).message).toMatch(/did not go through pagerduty, email .*The job is retried/);
+  }, 60_000);
+
   test('GIVEN the SMS page itself failed WHEN the incident resolves THEN only the transports that paged get a resolve (no SMS)', async () => {
     rig = await startPagingRig({ twilioToken: 'wrong-token-0123456789' });
     const incident = await rig.open('NoSms');
@@ -109,6 +135,17 @@ describe('resolving pages', () => {
     expect(rig.pd.events).toHaveLength(2);
     expect(rig.smtp.mails).toHaveLength(2);
     expect(rig.answers).toHaveLength(1);
+  }, 60_000);
+
+  test('GIVEN PagerDuty refuses the resolve from chat THEN the answer says to resolve the page there by hand and the error is page_refused', async () => {
+    rig = await startPagingRig({ pagers: ['pagerduty', 'email'] });
+    const incident = await rig.open('ChatRefused');
+    await rig.escalateToPage(incident);
+    rig.pd.failNext({ status: 401, body: { status: 'unauthorized', message: 'Unauthorized' } });
+    const err = await rig.resolveFromChat(incident).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'page_refused' });
+    expect(rig.answers.at(-1)).toMatch(/^You resolved \S+\. The paging service refused the resolve \(see the incident timeline\): resolve the page there by hand\.$/);
+    expect(subjects(rig).map((s) => s.startsWith('[Helix resolved]'))).toEqual([false, true]);
   }, 60_000);
 
   test('GIVEN e-mail fails the resolve from chat THEN the action job fails (to be retried), PagerDuty is not re-sent, and the retry mails once', async () => {

@@ -35,10 +35,10 @@ describe('TwilioPager against a fake Messages API', () => {
     expect(twilio.messages.map((m) => m.to)).toEqual(['+15554444444', '+15551111111']);
   });
 
-  test('GIVEN a wrong auth token THEN the 401 is not retried and the error is page_failed with Twilio’s code', async () => {
+  test('GIVEN a wrong auth token THEN the 401 is not retried and the error is page_refused with Twilio’s code', async () => {
     await using twilio = await startFakeTwilio(SID, TOKEN);
     const err = await new TwilioPager({ accountSid: SID, authToken: 'wrong-token-0123456789', from: '+15550000000', to: ['+15551111111'], baseUrl: twilio.url, ...fast }).page(request).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'page_failed' });
+    expect(err).toMatchObject({ code: 'page_refused' });
     expect((err as Error).message).toMatch(/401: code 20003 Authenticate\)\. Check the credentials/);
     expect((err as Error).message).not.toContain('wrong-token');
     expect(twilio.requests).toHaveLength(1);
@@ -52,10 +52,10 @@ describe('TwilioPager against a fake Messages API', () => {
     expect(twilio.messages).toHaveLength(1);
   });
 
-  test('GIVEN one bad number among two THEN the good one is texted and the error names the failure and the count', async () => {
+  test('GIVEN one bad number among two THEN the good one is texted and the error (a refusal: the number stays bad) names the failure and the count', async () => {
     await using twilio = await startFakeTwilio(SID, TOKEN);
     const err = await new TwilioPager({ accountSid: SID, authToken: TOKEN, from: '+15550000000', to: ['12345', '+15552222222'], baseUrl: twilio.url, ...fast }).page(request).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'page_failed' });
+    expect(err).toMatchObject({ code: 'page_refused' });
     expect((err as Error).message).toMatch(/code 21211.*\(1 of 2 numbers were paged\)/);
     expect(twilio.messages.map((m) => m.to)).toEqual(['+15552222222']);
   });
