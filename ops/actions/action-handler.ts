@@ -5,6 +5,7 @@ import { matchersFor } from '../alertmanager/silences.ts';
 import { releaseSilence } from '../alertmanager/release-silence.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import type { Escalator } from '../escalation/escalator.ts';
+import { PageResolveError } from '../escalation/resolve-pages.ts';
 import type { Incident } from '../incidents/incident.ts';
 import type { Actor, ActionOutcome, IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
@@ -90,7 +91,7 @@ export class ActionHandler {
       if (released === 'expired') message += ` Its Alertmanager silence ${silenceId} is expired.`;
       else if (released !== 'none') message += ` Alertmanager did not expire its silence ${silenceId}${released === 'failed' ? ' yet; I keep trying' : ''} (see the incident timeline).`;
       // Every transport that paged it gets the resolve (once; a failed one is retried with this job).
-      const resolvedPages = resolved ? await this.#o.escalator.resolvePages(resolved, action.traceparent).catch((err: unknown) => ((pageError = err), [])) : [];
+      const resolvedPages = resolved ? await this.#o.escalator.resolvePages(resolved, action.traceparent).catch((err: unknown) => ((pageError = err), err instanceof PageResolveError ? err.sent : [])) : [];
       if (resolvedPages.length) message += ` The page is resolved (${resolvedPages.join(', ')}).`;
       if (hasErrorCode(pageError, 'page_refused')) message += ' The paging service refused the resolve (see the incident timeline): resolve the page there by hand.';
       else if (pageError) message += ' Resolving the page did not go through everywhere yet; I keep trying (see the incident timeline).';

@@ -7,6 +7,16 @@ import {
   PAGED_ENTRY, PAGE_RECORD_SCAN, PAGE_RESOLVED_ENTRY, PAGE_RESOLVE_FAILED_ENTRY, type PagerKind, pageDedupKey, pagedTransports, resolvedDetail, resolvedTransports,
 } from './page-record.ts';
 
+/** The resolve did not go through every transport (`page_failed` or `page_refused`); `sent` took it in this call. */
+export class PageResolveError extends HelixError {
+  readonly sent: readonly PagerKind[];
+
+  constructor(code: 'page_failed' | 'page_refused', message: string, sent: readonly PagerKind[], options: { cause?: unknown; retryAfterMs?: number }) {
+    super(code, message, options);
+    this.sent = sent;
+  }
+}
+
 export interface ResolvePagesOptions {
   store: IncidentStore;
   /** The configured transports; a transport that paged but is no longer configured is skipped (logged). */
@@ -76,15 +86,17 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
     const retryAfter = failures.map((f) => (f.err as { retryAfterMs?: unknown }).retryAfterMs).find((ms): ms is number => typeof ms === 'number');
     const kinds = failures.map((f) => f.kind).join(', ');
     if (failures.every((f) => hasErrorCode(f.err, 'page_refused'))) {
-      throw new HelixError(
+      throw new PageResolveError(
         'page_refused',
         `${kinds} refused the resolve of ${incident.id}'s page (${failures.map((f) => (f.err as Error).message).join(' ')}). Sending it again cannot help: fix the paging.* settings of ${kinds} and resolve the page there by hand.`,
+        sent,
         { cause: failures[0]?.err },
       );
     }
-    throw new HelixError(
+    throw new PageResolveError(
       'page_failed',
       `The resolve of ${incident.id}'s page did not go through ${kinds} (${failures.map((f) => (f.err as Error).message).join(' ')}). The job is retried; transports that took the resolve are not sent it again. Check the paging.* settings of ${kinds}.`,
+      sent,
       { cause: failures[0]?.err, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) },
     );
   }

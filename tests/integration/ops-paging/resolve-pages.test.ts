@@ -144,7 +144,7 @@ describe('resolving pages', () => {
     rig.pd.failNext({ status: 401, body: { status: 'unauthorized', message: 'Unauthorized' } });
     const err = await rig.resolveFromChat(incident).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'page_refused' });
-    expect(rig.answers.at(-1)).toMatch(/^You resolved \S+\. The paging service refused the resolve \(see the incident timeline\): resolve the page there by hand\.$/);
+    expect(rig.answers.at(-1)).toMatch(/^You resolved \S+\. The page is resolved \(email\)\. The paging service refused the resolve \(see the incident timeline\): resolve the page there by hand\.$/);
     expect(subjects(rig).map((s) => s.startsWith('[Helix resolved]'))).toEqual([false, true]);
   }, 60_000);
 
@@ -156,7 +156,7 @@ describe('resolving pages', () => {
 
     const err = await rig.resolveFromChat(incident).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'page_failed' });
-    expect(rig.answers.at(-1)).toMatch(/The page is resolved|did not go through everywhere yet/);
+    expect(rig.answers.at(-1)).toMatch(/ The page is resolved \(pagerduty\)\. Resolving the page did not go through everywhere yet; I keep trying/);
     expect(rig.pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
     expect(rig.smtp.mails).toHaveLength(1);
 
