@@ -136,12 +136,16 @@ return withBatch({'ok'}, keys)
 // (the live generation is not the one asked about), {'alive'} (someone still answers it); or, when nobody will:
 // {'abandoned', gen, keys..., jsons...} (its batch is pinned: the caller dead-letters it and completes gen),
 // {'reopened', gen} (nothing was pinned: new generation gen answers what waits, and the caller adds its turn job),
-// or {'freed'} (nothing was pinned and nothing waits).
+// or {'freed'} (nothing was pinned and nothing waits). Asked again about the same job after reopening, while the new
+// generation's turn job does not exist (the caller's add failed: Redis went away in between), it answers
+// {'reopened', gen} again, so a repeated sweep adds the job instead of leaving the conversation to the next message.
 const RECLAIM = `${WITH_BATCH}${NOBODY_ANSWERS}
 local gen = redis.call('HGET', KEYS[3], 'gen')
 if not gen then return {'idle'} end
-if ARGV[2] ~= '' and gen ~= ARGV[2] then return {'stale'} end
-if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'here') ~= ARGV[3] then return {'stale'} end
+if (ARGV[2] ~= '' and gen ~= ARGV[2]) or (ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'here') ~= ARGV[3]) then
+  if redis.call('HGET', KEYS[3], 'reclaimed') == gen and redis.call('EXISTS', KEYS[4] .. ARGV[1] .. gen) == 0 then return {'reopened', gen} end
+  return {'stale'}
+end
 if not nobodyAnswers(KEYS[3], KEYS[4], KEYS[5], ARGV[1], gen, '') then return {'alive'} end
 local batch = redis.call('HGET', KEYS[3], 'batch')
 if batch then return withBatch({'abandoned', gen}, cjson.decode(batch)) end
@@ -152,7 +156,7 @@ if redis.call('ZCARD', KEYS[1]) == 0 then
 end
 redis.call('HSET', KEYS[3], 'firstAt', ARGV[4])
 gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
-redis.call('HSET', KEYS[3], 'gen', gen)
+redis.call('HSET', KEYS[3], 'gen', gen, 'reclaimed', gen)
 return {'reopened', tostring(gen)}
 `;
 
@@ -164,7 +168,7 @@ for i = 3, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
-redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here')
+redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here', 'reclaimed')
 if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
   return 0

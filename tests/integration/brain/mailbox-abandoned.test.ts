@@ -146,7 +146,10 @@ describe('reclaiming a conversation from a job that failed for good (no new mess
     await turns.failForGood((await takeTurnJob(1))!);
 
     expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'reopened', gen: 2 });
-    // The old job's generation is over; asking about it again changes nothing.
+    // Asked again before generation 2's turn job exists (the sweep's add failed): the same answer, no third generation.
+    expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'reopened', gen: 2 });
+    await takeTurnJob(2, 60_000);
+    // Once it exists, the old job's generation is over: asking about it again changes nothing.
     expect(await mailbox.reclaim(key, { gen: 1 }, Date.now())).toEqual({ status: 'stale' });
     expect(await mailbox.claim(key, 1, 50, NO_WAIT, Date.now())).toEqual({ status: 'stale' });
     const claim = await mailbox.claim(key, 2, 50, NO_WAIT, Date.now());
