@@ -14,6 +14,11 @@ export const PAGED_ENTRY = 'paged';
 export const PAGE_FAILED_ENTRY = 'page_failed';
 /** A transport took the resolve. Detail: `resolve sent through <kind>`. */
 export const PAGE_RESOLVED_ENTRY = 'page_resolved';
+/**
+ * A transport took the resolve for some of its recipients only (SMS to several numbers). Detail:
+ * `resolve sent through <kind> to …1111, …2222` (masked). A retry leaves those recipients out.
+ */
+export const PAGE_RESOLVED_PARTLY_ENTRY = 'page_resolved_partly';
 /** A resolve failed; the job is retried (recorded once per transport). */
 export const PAGE_RESOLVE_FAILED_ENTRY = 'page_resolve_failed';
 
@@ -23,6 +28,7 @@ export const PAGE_RECORD_SCAN = 10_000;
 const KINDS: readonly PagerKind[] = ['pagerduty', 'twilio', 'email'];
 const PAGED = /^paged through (pagerduty|twilio|email)\b/;
 const RESOLVED = /^resolve sent through (pagerduty|twilio|email)\b/;
+const RESOLVED_TO = /^resolve sent through (pagerduty|twilio|email) to (.+)$/;
 const MENTION = /<@(\d{15,22})>/g;
 
 /** The dedup key of every page of an incident: PagerDuty's alert key, the e-mail thread. */
@@ -38,6 +44,24 @@ export function pagedDetail(kind: PagerKind, discordIds: readonly string[]): str
 /** Detail of a `page_resolved` entry. */
 export function resolvedDetail(kind: PagerKind): string {
   return `resolve sent through ${kind}`;
+}
+
+/** Detail of a `page_resolved_partly` entry: the recipients (masked) that took the resolve. */
+export function partlyResolvedDetail(kind: PagerKind, delivered: readonly string[]): string {
+  return `resolve sent through ${kind} to ${delivered.join(', ')}`;
+}
+
+/** Per transport, the recipients (masked) that took the resolve while others failed. Pure. */
+export function partlyResolvedRecipients(timeline: readonly TimelineEntry[]): Map<PagerKind, string[]> {
+  const partly = new Map<PagerKind, string[]>();
+  for (const entry of timeline) {
+    if (entry.kind !== PAGE_RESOLVED_PARTLY_ENTRY) continue;
+    const m = RESOLVED_TO.exec(entry.detail);
+    if (!m) continue;
+    const kind = m[1] as PagerKind;
+    partly.set(kind, [...new Set([...(partly.get(kind) ?? []), ...m[2]!.split(', ')])]);
+  }
+  return partly;
 }
 
 /** What the timeline says was paged: per transport, the people it paged (empty = the transport's configured recipients). Pure. */

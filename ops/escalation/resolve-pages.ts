@@ -2,9 +2,10 @@ import { HelixError, hasErrorCode, type Logger, type Traceparent } from '../../m
 import type { Publisher } from '../discord/publisher.ts';
 import type { Incident } from '../incidents/incident.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
-import type { Pager } from '../paging/pager.ts';
+import { PartlySentError, type Pager } from '../paging/pager.ts';
 import {
-  PAGED_ENTRY, PAGE_RECORD_SCAN, PAGE_RESOLVED_ENTRY, PAGE_RESOLVE_FAILED_ENTRY, type PagerKind, pageDedupKey, pagedTransports, resolvedDetail, resolvedTransports,
+  PAGED_ENTRY, PAGE_RECORD_SCAN, PAGE_RESOLVED_ENTRY, PAGE_RESOLVED_PARTLY_ENTRY, PAGE_RESOLVE_FAILED_ENTRY, type PagerKind, pageDedupKey, pagedTransports, partlyResolvedDetail,
+  partlyResolvedRecipients, resolvedDetail, resolvedTransports,
 } from './page-record.ts';
 
 /** The resolve did not go through every transport (`page_failed` or `page_refused`); `sent` took it in this call. */
@@ -37,7 +38,9 @@ export interface ResolvePagesOptions {
  * The timeline is the idempotency record: only transports with a `paged` entry and no `page_resolved` entry are
  * sent the resolve, and each success is recorded at once. When a transport fails (after its own retries), the
  * others still go out, the failure is recorded once, and a `page_failed` error is thrown so the queue retries the
- * job, which then sends only what is still missing. When every failure was a refusal (`page_refused`: bad
+ * job, which then sends only what is still missing: the other transports are not sent it again, and an SMS resolve
+ * that reached some numbers is recorded (masked numbers, `page_resolved_partly`) so the retry texts only the
+ * others. When every failure was a refusal (`page_refused`: bad
  * credentials, an invalid key), retrying cannot help: the error is `page_refused`, which the queue does not
  * retry, and the timeline says to resolve the page in that service by hand. A crash between a send and its record re-sends that one
  * resolve on the retry (at least once; PagerDuty's resolve is idempotent by dedup key).
@@ -52,6 +55,7 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
   const paged = pagedTransports(timeline);
   if (paged.size === 0) return [];
   const done = resolvedTransports(timeline);
+  const partly = partlyResolvedRecipients(timeline);
   const now = () => o.now?.() ?? new Date();
   const sent: PagerKind[] = [];
   const failures: { kind: PagerKind; err: unknown }[] = [];
@@ -65,10 +69,16 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
       continue;
     }
     const to = people.length ? o.pageToOf(people) : [];
+    const alreadySent = partly.get(kind) ?? [];
     try {
-      await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity: incident.severity, ...(to.length ? { to } : {}), action: 'resolve' });
+      await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity: incident.severity, ...(to.length ? { to } : {}), action: 'resolve', ...(alreadySent.length ? { alreadySent } : {}) });
     } catch (err) {
       failures.push({ kind, err });
+      if (err instanceof PartlySentError) {
+        // Recorded first: a retry texts only the recipients still missing.
+        const delivered = [...new Set([...alreadySent, ...err.delivered])];
+        await o.store.note(incident.id, PAGE_RESOLVED_PARTLY_ENTRY, undefined, partlyResolvedDetail(kind, delivered), `page-resolved-partly-${kind}-${delivered.join('').replace(/[^0-9A-Za-z]/g, '')}`, now());
+      }
       const refused = hasErrorCode(err, 'page_refused');
       o.log.error({ incident: incident.id, pager: kind, err: (err as Error).message }, refused ? 'resolving a page was refused; fix the paging settings' : 'resolving a page failed; the job is retried');
       const next = refused ? ` Helix does not retry a refused resolve: fix paging.${kind} and resolve the page in ${kind} by hand.` : ' Helix retries.';

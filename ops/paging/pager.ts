@@ -1,3 +1,5 @@
+import { HelixError } from '../../mesh/index.ts';
+
 /**
  * The last step of an escalation: paging someone outside Discord. Each transport (PagerDuty Events v2,
  * Twilio SMS, email over SMTP) implements this; escalation only sees the interface.
@@ -15,6 +17,38 @@ export interface PageRequest {
   readonly url?: string;
   /** `trigger` opens or re-sends a page; `resolve` closes it where the transport supports that. */
   readonly action: 'trigger' | 'resolve';
+  /**
+   * Recipients that took this request on an earlier try, masked as {@link maskRecipient} writes them (the
+   * timeline keeps no full phone numbers). A transport that sends to each recipient on its own leaves them out,
+   * except where two of its recipients share a mask: both are sent to then (a repeat beats a miss).
+   */
+  readonly alreadySent?: readonly string[];
+}
+
+/**
+ * A page that reached some of its recipients and not the others: `delivered` (masked) took it, so a retry
+ * can leave them out. `code` says what the failures were, as for any pager error.
+ */
+export class PartlySentError extends HelixError {
+  readonly delivered: readonly string[];
+
+  constructor(code: 'page_failed' | 'page_refused', message: string, delivered: readonly string[], options: { cause?: unknown; retryAfterMs?: number }) {
+    super(code, message, options);
+    this.delivered = delivered;
+  }
+}
+
+/** How logs, errors and the timeline show a recipient: the last four digits of a phone number; e-mail addresses as they are. */
+export function maskRecipient(recipient: string): string {
+  return recipient.includes('@') || recipient.length <= 4 ? recipient : `…${recipient.slice(-4)}`;
+}
+
+/** `recipients` without those named (masked) in `alreadySent`, keeping any whose mask another recipient shares. */
+export function notYetSent(recipients: readonly string[], alreadySent: readonly string[] | undefined): string[] {
+  if (!alreadySent?.length) return [...recipients];
+  const sent = new Set(alreadySent);
+  const masks = recipients.map(maskRecipient);
+  return recipients.filter((_, i) => !sent.has(masks[i]!) || masks.indexOf(masks[i]!) !== masks.lastIndexOf(masks[i]!));
 }
 
 export interface Pager {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HelixError, hasErrorCode, type Logger } from '../../mesh/index.ts';
 import { DefaultPagerHttpOptions, type PagerHttpOptions, definedOnly, postForPage } from './http.ts';
-import type { Pager, PageRequest } from './pager.ts';
+import { PartlySentError, maskRecipient, notYetSent, type Pager, type PageRequest } from './pager.ts';
 
 /** Twilio Messages limits. @see https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource */
 export const TWILIO_LIMITS = { body: 1_600 } as const;
@@ -49,32 +49,41 @@ export class TwilioPager implements Pager {
     this.#log = opts.log;
   }
 
-  /** Texts the request's phone numbers (E.164 entries of `to`; e-mail addresses there are for the e-mail pager), else the configured ones. */
+  /**
+   * Texts the request's phone numbers (E.164 entries of `to`; e-mail addresses there are for the e-mail pager), else
+   * the configured ones, leaving out those the request says already took it. When some numbers fail, the error is a
+   * {@link PartlySentError} naming the numbers that were texted, so a retry texts only the others.
+   */
   async page(request: PageRequest): Promise<void> {
     if (this.#closed) throw new HelixError('page_failed', 'Twilio pager is closed.');
     const own = (request.to ?? []).filter((t) => E164.test(t));
-    const to = own.length ? own : this.#to;
-    if (to.length === 0) throw new HelixError('page_failed', `Twilio page of ${request.incidentId}: no phone numbers to page. Set paging.twilio.to or the on-call member's pageTo.`);
+    const all = own.length ? own : this.#to;
+    if (all.length === 0) throw new HelixError('page_failed', `Twilio page of ${request.incidentId}: no phone numbers to page. Set paging.twilio.to or the on-call member's pageTo.`);
+    const to = notYetSent(all, request.alreadySent);
     const text = smsText(request);
     const failures: string[] = [];
+    const delivered: string[] = [];
     let lastError: unknown;
     let refusals = 0;
     for (const number of to) {
       const form = new URLSearchParams({ To: number, Body: text });
       form.set(this.#from.startsWith('MG') ? 'MessagingServiceSid' : 'From', this.#from);
       try {
-        const body = await postForPage(this.#url, { body: form, headers: { authorization: this.#auth } }, `Twilio SMS to ${maskNumber(number)} for ${request.incidentId}`, this.#http);
-        if (!MessageCreated.safeParse(body).success) throw new HelixError('page_failed', `Twilio SMS to ${maskNumber(number)}: unexpected answer (no message sid). Is paging.twilio.baseUrl the Twilio API?`);
+        const body = await postForPage(this.#url, { body: form, headers: { authorization: this.#auth } }, `Twilio SMS to ${maskRecipient(number)} for ${request.incidentId}`, this.#http);
+        if (!MessageCreated.safeParse(body).success) throw new HelixError('page_failed', `Twilio SMS to ${maskRecipient(number)}: unexpected answer (no message sid). Is paging.twilio.baseUrl the Twilio API?`);
+        delivered.push(maskRecipient(number));
       } catch (err) {
         lastError = err;
         failures.push((err as Error).message);
         if (hasErrorCode(err, 'page_refused')) refusals++;
       }
     }
-    this.#log?.info({ pager: 'twilio', incident_id: request.incidentId, action: request.action, sent: to.length - failures.length, failed: failures.length }, 'SMS page sent');
+    this.#log?.info({ pager: 'twilio', incident_id: request.incidentId, action: request.action, sent: delivered.length, failed: failures.length, sent_before: all.length - to.length }, 'SMS page sent');
     if (failures.length) {
-      const sent = to.length - failures.length;
-      throw new HelixError(refusals === failures.length ? 'page_refused' : 'page_failed', `${failures.join(' ')}${sent ? ` (${sent} of ${to.length} numbers were paged)` : ''}`, { cause: lastError, ...retryAfterOf(lastError) });
+      const code = refusals === failures.length ? 'page_refused' : 'page_failed';
+      const message = `${failures.join(' ')}${delivered.length ? ` (${delivered.length} of ${to.length} numbers were paged)` : ''}`;
+      const options = { cause: lastError, ...retryAfterOf(lastError) };
+      throw delivered.length ? new PartlySentError(code, message, delivered, options) : new HelixError(code, message, options);
     }
   }
 
@@ -94,11 +103,6 @@ export function smsText(request: PageRequest): string {
   const room = TWILIO_LIMITS.body - head.length - 1 - tail.length;
   const summary = request.summary.length > room ? `${request.summary.slice(0, room - 1)}…` : request.summary;
   return `${head} ${summary}${tail}`;
-}
-
-/** Logs and errors show only the last digits of a phone number. */
-function maskNumber(number: string): string {
-  return number.length > 4 ? `…${number.slice(-4)}` : number;
 }
 
 function retryAfterOf(err: unknown): { retryAfterMs?: number } {

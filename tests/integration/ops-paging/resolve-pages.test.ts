@@ -2,6 +2,7 @@
 // paged it, exactly once: PagerDuty `resolve` with the page's dedup key, a "[Helix resolved]" mail in the page's
 // thread, a short "[Helix RESOLVED]" text to whoever was texted. The incident timeline is the record.
 import { afterEach, describe, expect, test } from 'vitest';
+import { OnCallSchedule } from '../../../ops/escalation/on-call-schedule.ts';
 import { pagedTransports } from '../../../ops/escalation/page-record.ts';
 import { ALICE, BOB, startPagingRig, type PagingRig } from './paging-rig.ts';
 
@@ -163,5 +164,32 @@ describe('resolving pages', () => {
     expect(await rig.resolveFromChat(incident)).toBe('resolve');
     expect(rig.pd.events).toHaveLength(2);
     expect(subjects(rig).map((s) => s.startsWith('[Helix resolved]'))).toEqual([false, true]);
+  }, 60_000);
+
+  test('GIVEN an SMS resolve that reached one of two numbers WHEN the job is retried THEN only the number still missing is texted, and the timeline names the one texted (masked)', async () => {
+    const carol = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
+    // Alice and Carol (both phones) are on call: the page texts both.
+    rig = await startPagingRig({
+      pagers: ['twilio'],
+      schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [carol] }] }),
+    });
+    const incident = await rig.open('TwoPhones');
+    await rig.escalateToPage(incident);
+    expect(rig.twilio.messages.map((m) => m.to)).toEqual([ALICE.pageTo, carol.pageTo]);
+    rig.twilio.failNext({ status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } });
+
+    const err = await rig.resolveAlerts('TwoPhones').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'page_failed' });
+    expect((err as Error).message).toMatch(/\(1 of 2 numbers were paged\)/);
+    expect(rig.twilio.messages.slice(2).map((m) => m.to)).toEqual([carol.pageTo]);
+    const partly = (await rig.incidents.timeline(incident.id)).filter((t) => t.kind === 'page_resolved_partly');
+    expect(partly.map((t) => t.detail)).toEqual(['resolve sent through twilio to …2222']);
+
+    // The retry texts Alice only; once every number has it, nothing more goes out.
+    await rig.resolveAlerts('TwoPhones');
+    expect(rig.twilio.messages.slice(2).map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[carol.pageTo, 'RESOLVED]'], [ALICE.pageTo, 'RESOLVED]']]);
+    await rig.resolveAlerts('TwoPhones');
+    expect(rig.twilio.messages).toHaveLength(4);
+    expect((await rig.timelineKinds(incident.id)).filter((k) => k === 'page_resolved')).toHaveLength(1);
   }, 60_000);
 });

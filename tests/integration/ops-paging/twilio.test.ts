@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type PageRequest, TwilioPager, smsText } from '../../../ops/paging/index.ts';
+import { type PageRequest, PartlySentError, TwilioPager, smsText } from '../../../ops/paging/index.ts';
 import { startFakeTwilio } from '../../fakes/paging/twilio-api.ts';
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
@@ -58,6 +58,28 @@ describe('TwilioPager against a fake Messages API', () => {
     expect(err).toMatchObject({ code: 'page_refused' });
     expect((err as Error).message).toMatch(/code 21211.*\(1 of 2 numbers were paged\)/);
     expect(twilio.messages.map((m) => m.to)).toEqual(['+15552222222']);
+  });
+
+  test('GIVEN the first of two numbers fails for good THEN the error names the number texted (masked), and a retry told so texts only the other', async () => {
+    await using twilio = await startFakeTwilio(SID, TOKEN);
+    const pager = new TwilioPager({ accountSid: SID, authToken: TOKEN, from: '+15550000000', to: ['+15551111111', '+15552222222'], baseUrl: twilio.url, ...fast });
+    twilio.failNext({ status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } }, 3);
+    const err = await pager.page(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartlySentError);
+    expect(err).toMatchObject({ code: 'page_failed', delivered: ['…2222'] });
+    expect(twilio.messages.map((m) => m.to)).toEqual(['+15552222222']);
+
+    await pager.page({ ...request, alreadySent: (err as PartlySentError).delivered });
+    expect(twilio.messages.map((m) => m.to)).toEqual(['+15552222222', '+15551111111']);
+    // Told both took it: nothing to send, no error.
+    await pager.page({ ...request, alreadySent: ['…1111', '…2222'] });
+    expect(twilio.messages).toHaveLength(2);
+  });
+
+  test('GIVEN two numbers that share their last four digits and one of them took it THEN a retry texts both (a repeat beats a miss)', async () => {
+    await using twilio = await startFakeTwilio(SID, TOKEN);
+    await new TwilioPager({ accountSid: SID, authToken: TOKEN, from: '+15550000000', to: ['+15551111111', '+15552221111', '+15553333333'], baseUrl: twilio.url, ...fast }).page({ ...request, alreadySent: ['…1111', '…3333'] });
+    expect(twilio.messages.map((m) => m.to)).toEqual(['+15551111111', '+15552221111']);
   });
 
   test('GIVEN no recipients anywhere THEN page_failed says where to set them', async () => {
