@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { OpsTimer, newTraceparent, safePart, type Logger, type Traceparent } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
-import type { Pager } from '../paging/pager.ts';
+import { PartlySentError, maskRecipient, type Pager } from '../paging/pager.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import { SLO_BUDGET_ENTRY, UNATTENDED, type Incident } from '../incidents/incident.ts';
 import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
@@ -141,6 +141,11 @@ export class Escalator {
         await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, ids), `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
       } catch (err) {
         this.#o.log.error({ incident: incident.id, pager: pager.kind, err: (err as Error).message }, 'paging failed');
+        if (err instanceof PartlySentError) {
+          // Some numbers were texted: record who, so that they hear the resolve too (a page is not sent twice).
+          const reached = people.filter((p) => p.pageTo && err.delivered.includes(maskRecipient(p.pageTo))).map((p) => p.discordId);
+          await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, [...new Set(reached)]), `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
+        }
         await this.#o.store.note(incident.id, PAGE_FAILED_ENTRY, undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${incident.escalationLevel}`, this.#now());
       }
     }

@@ -192,4 +192,22 @@ describe('resolving pages', () => {
     expect(rig.twilio.messages).toHaveLength(4);
     expect((await rig.timelineKinds(incident.id)).filter((k) => k === 'page_resolved')).toHaveLength(1);
   }, 60_000);
+
+  test('GIVEN an SMS page that reached one of two numbers WHEN the incident resolves THEN the one texted hears the resolve, and the other (never paged) does not', async () => {
+    const carol = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
+    rig = await startPagingRig({
+      pagers: ['twilio'],
+      schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [carol] }] }),
+    });
+    const incident = await rig.open('HalfPaged');
+    rig.twilio.failNext({ status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } });
+    await rig.escalateToPage(incident);
+    expect(rig.twilio.messages.map((m) => m.to)).toEqual([carol.pageTo]);
+    const timeline = await rig.incidents.timeline(incident.id);
+    expect(timeline.filter((t) => t.kind === 'paged').map((t) => t.detail)).toEqual([`paged through twilio for <@${carol.discordId}>`]);
+    expect(timeline.filter((t) => t.kind === 'page_failed').map((t) => t.detail)).toEqual([expect.stringMatching(/^twilio: .*503.*\(1 of 2 numbers were paged\)$/)]);
+
+    await rig.resolveAlerts('HalfPaged');
+    expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[carol.pageTo, 'CRITICAL]'], [carol.pageTo, 'RESOLVED]']]);
+  }, 60_000);
 });
