@@ -33,12 +33,17 @@ export class People {
 
   /** The person behind an account, created on first sight. A cache miss is one statement (read or create). */
   async resolve(account: AccountRef & { displayName?: string | undefined }): Promise<PersonId> {
+    return (await this.resolveOrCreate(account)).person;
+  }
+
+  /** As {@link resolve}, and whether this call made the person (its first message: nothing is known of them yet). */
+  async resolveOrCreate(account: AccountRef & { displayName?: string | undefined }): Promise<{ person: PersonId; created: boolean }> {
     const key = accountKey(account);
     const cached = this.#cache.get(key, Date.now());
-    if (cached) return cached;
-    const person = await this.#findOrCreate(account);
-    this.#cache.set(key, person, Date.now());
-    return person;
+    if (cached) return { person: cached, created: false };
+    const found = await this.#findOrCreate(account);
+    this.#cache.set(key, found.person, Date.now());
+    return found;
   }
 
   /** The person behind an account, read from the store (no cache); undefined for an account never seen. */
@@ -70,7 +75,7 @@ export class People {
    * together. Under a race (another brain inserting the same account at once) neither comes back: then the
    * winner is read and the person made here is removed.
    */
-  async #findOrCreate(account: AccountRef & { displayName?: string | undefined }): Promise<PersonId> {
+  async #findOrCreate(account: AccountRef & { displayName?: string | undefined }): Promise<{ person: PersonId; created: boolean }> {
     const id = randomUUID() as PersonId;
     const { rows } = await sql<{ existing: string | null; created: string | null }>`
       with existing as (
@@ -85,18 +90,18 @@ export class People {
       )
       select (select person_id from existing)::text as existing, (select person_id from a)::text as created`.execute(this.#db);
     const row = rows[0];
-    if (row?.existing) return row.existing as PersonId;
+    if (row?.existing) return { person: row.existing as PersonId, created: false };
     if (row && !row.created) {
       // Another brain created this account's person first: ours is not needed.
       const winner = await this.lookup(account);
       if (winner) {
         await this.#db.deleteFrom('people').where('id', '=', id).execute();
-        return winner;
+        return { person: winner, created: false };
       }
       // Neither ours nor another's: only a store that answers nothing (the benchmark's stub) gets here.
     }
     this.#newAccounts.set(id, [{ platform: account.platform, accountId: account.accountId }], Date.now());
     this.#onCreated?.(id);
-    return id;
+    return { person: id, created: true };
   }
 }

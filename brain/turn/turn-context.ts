@@ -48,6 +48,11 @@ export interface TurnContext {
   authorsOnlyHere?: ReadonlySet<string>;
   /** The person behind each author of the burst, by `accountKey` (a group burst keeps every speaker). */
   people: Map<string, PersonId>;
+  /**
+   * People this turn created (the first message of an account never seen): Helix remembers nothing of them yet,
+   * so recall does not search their memories. Unset when nobody is new.
+   */
+  newPeople?: Set<PersonId>;
   /** A reply decided without the model (a command's answer): generation is skipped. */
   directReply: string | undefined;
   /** What history records instead of the reply text (a link code never reaches the store). */

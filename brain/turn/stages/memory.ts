@@ -123,7 +123,8 @@ export function recallMemories(memory: MemoryStore, accountsOf: AccountsOf): Tur
       const query = ctx.turns.filter((t) => t.author.accountId === last.author.accountId).map((t) => t.text).join('\n');
       const accounts = accountsOfForTurn(ctx, accountsOf);
       const [recalled, recent] = await Promise.all([
-        mine.recall(query),
+        // Someone met in this very turn has no memories yet (they are written after the reply): no search.
+        ctx.newPeople?.has(person) ? [] : mine.recall(query),
         onlyHere(ctx, person, accounts).then((here) => (here ? [] : mine.continuity(accounts).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }))),
       ]);
       const content = renderMemoriesForPrompt(recalled, recent);
