@@ -12,6 +12,12 @@ afterEach(async () => {
   rig = undefined;
 });
 
+/** Carol, on call beside Alice with a phone of her own. */
+const CAROL = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
+/** SMS only, Alice and Carol (both phones) on call: a page texts two numbers. */
+const startTwoPhonesRig = () =>
+  startPagingRig({ pagers: ['twilio'], schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [CAROL] }] }) });
+
 /** Subjects, with folded header lines joined. */
 const subjects = (r: PagingRig) => r.smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? '');
 
@@ -167,47 +173,38 @@ describe('resolving pages', () => {
   }, 60_000);
 
   test('GIVEN an SMS resolve that reached one of two numbers WHEN the job is retried THEN only the number still missing is texted, and the timeline names the one texted (masked)', async () => {
-    const carol = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
-    // Alice and Carol (both phones) are on call: the page texts both.
-    rig = await startPagingRig({
-      pagers: ['twilio'],
-      schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [carol] }] }),
-    });
+    rig = await startTwoPhonesRig();
     const incident = await rig.open('TwoPhones');
     await rig.escalateToPage(incident);
-    expect(rig.twilio.messages.map((m) => m.to)).toEqual([ALICE.pageTo, carol.pageTo]);
+    expect(rig.twilio.messages.map((m) => m.to)).toEqual([ALICE.pageTo, CAROL.pageTo]);
     rig.twilio.failNext({ status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } });
 
     const err = await rig.resolveAlerts('TwoPhones').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'page_failed' });
     expect((err as Error).message).toMatch(/\(1 of 2 numbers were paged\)/);
-    expect(rig.twilio.messages.slice(2).map((m) => m.to)).toEqual([carol.pageTo]);
+    expect(rig.twilio.messages.slice(2).map((m) => m.to)).toEqual([CAROL.pageTo]);
     const partly = (await rig.incidents.timeline(incident.id)).filter((t) => t.kind === 'page_resolved_partly');
     expect(partly.map((t) => t.detail)).toEqual(['resolve sent through twilio to …2222']);
 
     // The retry texts Alice only; once every number has it, nothing more goes out.
     await rig.resolveAlerts('TwoPhones');
-    expect(rig.twilio.messages.slice(2).map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[carol.pageTo, 'RESOLVED]'], [ALICE.pageTo, 'RESOLVED]']]);
+    expect(rig.twilio.messages.slice(2).map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[CAROL.pageTo, 'RESOLVED]'], [ALICE.pageTo, 'RESOLVED]']]);
     await rig.resolveAlerts('TwoPhones');
     expect(rig.twilio.messages).toHaveLength(4);
     expect((await rig.timelineKinds(incident.id)).filter((k) => k === 'page_resolved')).toHaveLength(1);
   }, 60_000);
 
   test('GIVEN an SMS page that reached one of two numbers WHEN the incident resolves THEN the one texted hears the resolve, and the other (never paged) does not', async () => {
-    const carol = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
-    rig = await startPagingRig({
-      pagers: ['twilio'],
-      schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [carol] }] }),
-    });
+    rig = await startTwoPhonesRig();
     const incident = await rig.open('HalfPaged');
     rig.twilio.failNext({ status: 503, body: { code: 20503, message: 'Service unavailable', status: 503 } });
     await rig.escalateToPage(incident);
-    expect(rig.twilio.messages.map((m) => m.to)).toEqual([carol.pageTo]);
+    expect(rig.twilio.messages.map((m) => m.to)).toEqual([CAROL.pageTo]);
     const timeline = await rig.incidents.timeline(incident.id);
-    expect(timeline.filter((t) => t.kind === 'paged').map((t) => t.detail)).toEqual([`paged through twilio for <@${carol.discordId}>`]);
+    expect(timeline.filter((t) => t.kind === 'paged').map((t) => t.detail)).toEqual([`paged through twilio for <@${CAROL.discordId}>`]);
     expect(timeline.filter((t) => t.kind === 'page_failed').map((t) => t.detail)).toEqual([expect.stringMatching(/^twilio: .*503.*\(1 of 2 numbers were paged\)$/)]);
 
     await rig.resolveAlerts('HalfPaged');
-    expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[carol.pageTo, 'CRITICAL]'], [carol.pageTo, 'RESOLVED]']]);
+    expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[CAROL.pageTo, 'CRITICAL]'], [CAROL.pageTo, 'RESOLVED]']]);
   }, 60_000);
 });
