@@ -1,5 +1,6 @@
 // A local SMTP sink (smtp-server 3): requires AUTH with one user, keeps every accepted message's envelope and raw text,
-// and can answer the next DATA with a chosen SMTP error (421/451 temporary, 550 permanent).
+// and can answer the next DATA with a chosen SMTP error (421/451 temporary, 550 permanent), or refuse one address
+// at RCPT TO while the others take the mail (450 greylisting, 550 no such user).
 import { SMTPServer } from 'smtp-server';
 
 export interface SunkMail {
@@ -16,6 +17,8 @@ export interface SmtpSink {
   /** DATA attempts, accepted or not. */
   readonly attempts: number;
   failNext(responseCode: number, message: string, times?: number): void;
+  /** Refuses `address` at RCPT TO, the next `times` times it is named (default: always). */
+  refuseRecipient(address: string, responseCode: number, message: string, times?: number): void;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -23,6 +26,7 @@ export interface SmtpSink {
 export async function startSmtpSink(user: string, password: string): Promise<SmtpSink> {
   const mails: SunkMail[] = [];
   const failures: { responseCode: number; message: string }[] = [];
+  const refusals = new Map<string, { responseCode: number; message: string; times: number }>();
   let authFailures = 0;
   let attempts = 0;
   const server = new SMTPServer({
@@ -35,6 +39,12 @@ export async function startSmtpSink(user: string, password: string): Promise<Smt
       if (auth.username === user && auth.password === password) return callback(null, { user });
       authFailures++;
       return callback(new Error('Invalid username or password'));
+    },
+    onRcptTo(address, _session, callback) {
+      const refusal = refusals.get(address.address.toLowerCase());
+      if (!refusal || refusal.times <= 0) return callback();
+      refusal.times--;
+      return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.responseCode }));
     },
     onData(stream, session, callback) {
       let raw = '';
@@ -66,6 +76,9 @@ export async function startSmtpSink(user: string, password: string): Promise<Smt
     },
     failNext(responseCode, message, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ responseCode, message });
+    },
+    refuseRecipient(address, responseCode, message, times = Number.POSITIVE_INFINITY) {
+      refusals.set(address.toLowerCase(), { responseCode, message, times });
     },
     close,
     [Symbol.asyncDispose]: close,

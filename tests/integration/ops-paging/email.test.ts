@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { EmailPager, type PageRequest } from '../../../ops/paging/index.ts';
+import { EmailPager, PartlySentError, type PageRequest } from '../../../ops/paging/index.ts';
 import { startSmtpSink } from '../../fakes/paging/smtp-sink.ts';
 
 const request: PageRequest = { dedupKey: 'incident-9', incidentId: '9', summary: 'helix delivery-success: error budget burning fast', severity: 'error', url: 'https://discord.com/channels/1/2/3', action: 'trigger' };
@@ -81,5 +81,45 @@ describe('EmailPager (nodemailer 8) against a local smtp-server sink', () => {
     expect(err).toMatchObject({ code: 'page_failed' });
     expect((err as Error).message).toMatch(/after 2 retries/);
     expect(sink.attempts).toBe(3);
+  });
+
+  test('GIVEN two addresses and the server refuses one at RCPT TO (550) THEN the other is mailed, the error names both, and a retry mails only the refused one', async () => {
+    await using sink = await startSmtpSink('helix', 'smtp-secret');
+    sink.refuseRecipient('gone@example.com', 550, '5.1.1 No such user', 1);
+    await using pager = new EmailPager({ smtp: { host: '127.0.0.1', port: sink.port, secure: false, user: 'helix', password: 'smtp-secret' }, from: 'helix@example.com', retryBaseMs: 10 });
+    const twoAddresses = { ...request, to: ['lead@example.com', 'gone@example.com'] };
+    const err = await pager.page(twoAddresses).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartlySentError);
+    expect(err).toMatchObject({ code: 'page_failed', delivered: ['lead@example.com'] });
+    expect((err as Error).message).toMatch(/refused an address \(gone@example\.com: 550 5\.1\.1 No such user\)\. \(1 of 2 addresses were mailed\)$/);
+    expect(sink.mails.map((m) => m.to)).toEqual([['lead@example.com']]);
+
+    // The job's retry says who has it already: only the refused address is mailed again.
+    await pager.page({ ...twoAddresses, alreadySent: (err as PartlySentError).delivered });
+    expect(sink.mails.map((m) => m.to)).toEqual([['lead@example.com'], ['gone@example.com']]);
+    // Everyone has it: nothing is sent.
+    await pager.page({ ...twoAddresses, alreadySent: ['lead@example.com', 'gone@example.com'] });
+    expect(sink.mails).toHaveLength(2);
+  });
+
+  test('GIVEN an address greylisted once (450) beside one that takes the mail THEN the pager tries the greylisted one again on its own, and both are mailed once', async () => {
+    await using sink = await startSmtpSink('helix', 'smtp-secret');
+    sink.refuseRecipient('lead@example.com', 450, '4.7.1 Greylisted, try again later', 1);
+    await using pager = new EmailPager({ smtp: { host: '127.0.0.1', port: sink.port, secure: false, user: 'helix', password: 'smtp-secret' }, from: 'helix@example.com', retryBaseMs: 10 });
+    await pager.page({ ...request, to: ['oncall@example.com', 'lead@example.com'] });
+    expect(sink.mails.map((m) => m.to)).toEqual([['oncall@example.com'], ['lead@example.com']]);
+  });
+
+  test('GIVEN every address refused for good THEN page_failed naming each with its reason, after one attempt', async () => {
+    await using sink = await startSmtpSink('helix', 'smtp-secret');
+    sink.refuseRecipient('oncall@example.com', 550, '5.1.1 No such user');
+    sink.refuseRecipient('lead@example.com', 553, '5.1.3 Bad address syntax');
+    await using pager = new EmailPager({ smtp: { host: '127.0.0.1', port: sink.port, secure: false, user: 'helix', password: 'smtp-secret' }, from: 'helix@example.com', retryBaseMs: 10 });
+    const err = await pager.page({ ...request, to: ['oncall@example.com', 'lead@example.com'] }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(PartlySentError);
+    expect(err).toMatchObject({ code: 'page_failed' });
+    expect((err as Error).message).toBe('E-mail page of 9: the server refused 2 addresses (oncall@example.com: 550 5.1.1 No such user; lead@example.com: 553 5.1.3 Bad address syntax).');
+    expect(sink.attempts).toBe(0);
+    expect(sink.mails).toHaveLength(0);
   });
 });

@@ -18,6 +18,12 @@ const CAROL = { discordId: '100000000000000003', name: 'Carol', pageTo: '+155500
 const startTwoPhonesRig = () =>
   startPagingRig({ pagers: ['twilio'], schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [CAROL] }] }) });
 
+/** Dave, on call beside Bob with an address of his own. */
+const DAVE = { discordId: '100000000000000004', name: 'Dave', pageTo: 'dave@example.com' };
+/** E-mail only, Dave and Bob (both addresses) on call: a page mails two addresses. */
+const startTwoAddressesRig = () =>
+  startPagingRig({ pagers: ['email'], schedule: (o) => new OnCallSchedule({ rotations: [{ ...o.schedule[0]!, members: [DAVE] }, o.schedule[1]!] }) });
+
 /** Subjects, with folded header lines joined. */
 const subjects = (r: PagingRig) => r.smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? '');
 
@@ -206,5 +212,41 @@ describe('resolving pages', () => {
 
     await rig.resolveAlerts('HalfPaged');
     expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[CAROL.pageTo, 'CRITICAL]'], [CAROL.pageTo, 'RESOLVED]']]);
+  }, 60_000);
+
+  test('GIVEN an e-mail page the server took for one of two addresses WHEN the incident resolves THEN the one mailed gets the resolve, and the refused one (never paged) does not', async () => {
+    rig = await startTwoAddressesRig();
+    const incident = await rig.open('HalfMailed');
+    rig.smtp.refuseRecipient(DAVE.pageTo, 550, '5.1.1 No such user', 1);
+    await rig.escalateToPage(incident);
+    expect(rig.smtp.mails.map((m) => m.to)).toEqual([[BOB.pageTo]]);
+    const timeline = await rig.incidents.timeline(incident.id);
+    expect(timeline.filter((t) => t.kind === 'paged').map((t) => t.detail)).toEqual([`paged through email for <@${BOB.discordId}>`]);
+    expect(timeline.filter((t) => t.kind === 'page_failed').map((t) => t.detail)).toEqual([expect.stringMatching(/^email: .*dave@example\.com: 550 5\.1\.1 No such user.*\(1 of 2 addresses were mailed\)$/)]);
+
+    await rig.resolveAlerts('HalfMailed');
+    expect(rig.smtp.mails.map((m) => m.to)).toEqual([[BOB.pageTo], [BOB.pageTo]]);
+    expect(subjects(rig)[1]).toMatch(/^\[Helix resolved\]/);
+  }, 60_000);
+
+  test('GIVEN an e-mail resolve the server took for one of two addresses WHEN the job is retried THEN only the address still missing is mailed, and the timeline names the one mailed', async () => {
+    rig = await startTwoAddressesRig();
+    const incident = await rig.open('TwoAddresses');
+    await rig.escalateToPage(incident);
+    expect(rig.smtp.mails.map((m) => m.to)).toEqual([[DAVE.pageTo, BOB.pageTo]]);
+    rig.smtp.refuseRecipient(BOB.pageTo, 452, '4.2.2 Mailbox full', 1);
+
+    const err = await rig.resolveAlerts('TwoAddresses').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'page_failed' });
+    expect((err as Error).message).toMatch(/bob@example\.com: 452 4\.2\.2 Mailbox full.*\(1 of 2 addresses were mailed\)/);
+    expect(rig.smtp.mails.slice(1).map((m) => m.to)).toEqual([[DAVE.pageTo]]);
+    const partly = (await rig.incidents.timeline(incident.id)).filter((t) => t.kind === 'page_resolved_partly');
+    expect(partly.map((t) => t.detail)).toEqual(['resolve sent through email to dave@example.com']);
+
+    await rig.resolveAlerts('TwoAddresses');
+    expect(rig.smtp.mails.slice(1).map((m) => m.to)).toEqual([[DAVE.pageTo], [BOB.pageTo]]);
+    await rig.resolveAlerts('TwoAddresses');
+    expect(rig.smtp.mails).toHaveLength(3);
+    expect((await rig.timelineKinds(incident.id)).filter((k) => k === 'page_resolved')).toHaveLength(1);
   }, 60_000);
 });
