@@ -59,6 +59,14 @@ export const OpsSection = z.object({
   escalationSec: bySeverity(z.number().int().min(0).max(7 * 86_400)).default({ critical: 300, error: 900, warning: 3_600, info: 0 }),
   /** Page through the configured pagers (paging section) as the last escalation step. @defaultValue `true` */
   pageOnEscalation: z.boolean().default(true),
+  /**
+   * Seconds before a page that failed (a transport down or rate limiting past its own retries) is sent again through
+   * the transports that failed, to whoever does not have it yet; each next try waits twice as long. 0 = never.
+   * @defaultValue `60`
+   */
+  pageRetrySec: z.number().int().min(0).max(86_400).default(60),
+  /** Most tries of a failed page after the first, while the incident stays unacknowledged. @defaultValue `5` */
+  pageRetries: z.number().int().min(0).max(20).default(5),
   /** On-call rotations (hand-off times); `/oncall` and escalation read them. @defaultValue `[]` */
   schedule: z.array(OpsRotation).max(50).default([]),
   /**

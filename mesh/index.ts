@@ -6,7 +6,7 @@ export {
   type InboundTurnInput, type OutboundReplyInput,
 } from './envelope.ts';
 export { OPS_ACTIONS_QUEUE, OpsAction, OpsActionKind, OpsActor, MAX_SILENCE_SEC, READ_ONLY_OPS_ACTIONS, SloServiceName, type OpsActionInput } from './ops-action.ts';
-export { OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAlert, OpsAlertBatch, OpsTimer, type OpsAlertBatchInput } from './ops-alert.ts';
+export { OPS_ALERTS_QUEUE, OPS_TIMERS_QUEUE, OpsAlert, OpsAlertBatch, OpsTimer, PageRetry, type OpsAlertBatchInput } from './ops-alert.ts';
 export { DeadLetterEntry } from './dead-letter.ts';
 export { OPS_HEALTH_QUEUE, HealthRequest, HealthSnapshot, healthRequestJobOptions } from './ops-health.ts';
 export { MEMORY_CONSOLIDATION_QUEUE, MemoryConsolidationJob, memoryConsolidationJobOptions } from './memory-queues.ts';

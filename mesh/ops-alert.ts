@@ -49,13 +49,30 @@ export const OpsAlertBatch = z.object({
 export type OpsAlertBatch = z.infer<typeof OpsAlertBatch>;
 export type OpsAlertBatchInput = z.input<typeof OpsAlertBatch>;
 
-/** A delayed ops job: an escalation step, or the end of a silence. Stale when `token` no longer matches the incident's. */
+/** Paging transports, as a page retry names them. */
+const PagerKind = z.enum(['pagerduty', 'twilio', 'email']);
+
+/** What a page retry sends: the transports whose page failed, and who (masked) already has it per transport. */
+export const PageRetry = z.object({
+  /** 1 for the first retry. */
+  attempt: z.number().int().min(1).max(100),
+  transports: z.array(PagerKind).min(1).max(3),
+  alreadySent: z.partialRecord(PagerKind, z.array(z.string().min(1).max(320)).max(100)).default({}),
+});
+export type PageRetry = z.infer<typeof PageRetry>;
+
+/**
+ * A delayed ops job: an escalation step, the end of a silence, or another try of a page that failed. Stale when
+ * `token` no longer matches the incident's.
+ */
 export const OpsTimer = z.object({
   v: z.literal(1),
-  kind: z.enum(['escalate', 'silence-end']),
+  kind: z.enum(['escalate', 'silence-end', 'page-retry']),
   incidentId: z.string().min(1).max(128),
   token: z.string().min(1).max(64),
   level: z.number().int().min(0).max(100).default(0),
+  /** Set on `page-retry` timers. */
+  page: PageRetry.optional(),
   traceparent: Traceparent,
 });
 export type OpsTimer = z.infer<typeof OpsTimer>;

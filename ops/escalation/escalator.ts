@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
-import { OpsTimer, newTraceparent, safePart, type Logger, type Traceparent } from '../../mesh/index.ts';
+import { OpsTimer, hasErrorCode, newTraceparent, safePart, type Logger, type PageRetry, type Traceparent } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
 import { PartlySentError, maskRecipient, type Pager } from '../paging/pager.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import { SLO_BUDGET_ENTRY, UNATTENDED, type Incident } from '../incidents/incident.ts';
 import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
 import type { OpsMetrics } from '../ops-metrics.ts';
-import { PAGED_ENTRY, PAGE_FAILED_ENTRY, pageDedupKey, pagedDetail, type PagerKind } from './page-record.ts';
+import { PAGED_ENTRY, PAGE_FAILED_ENTRY, PAGE_RETRY_ENTRY, pageDedupKey, pagedDetail, type PagerKind } from './page-record.ts';
 import { resolvePages } from './resolve-pages.ts';
 import { OnCallSchedule } from './on-call-schedule.ts';
 import type { OnCallMember } from './schedule.ts';
@@ -84,6 +84,12 @@ export class Escalator {
       this.#o.metrics.escalations.inc({ step: 'stale' });
       return 'stale';
     }
+    if (timer.kind === 'page-retry') {
+      if (!timer.page) return 'stale';
+      this.#o.metrics.escalations.inc({ step: 'page_retry' });
+      await this.#page(incident, this.#pagedPeople(incident), timer.traceparent, timer.page);
+      return 'page_retry';
+    }
     return this.escalate(incident, undefined, `timer-${timer.token}`, timer.traceparent);
   }
 
@@ -112,7 +118,7 @@ export class Escalator {
     const mentions = `${roles.map((id) => `<@&${id}>`).join(' ')} ${who}`.trim();
     const mins = Math.round((this.#now().getTime() - current.createdAt.getTime()) / 60_000);
     await this.#o.publisher.notify(current, `esc${level}-${safePart(eventId)}`, `${mentions ? `${mentions} ` : ''}📣 Incident ${current.id} (${current.severity}) is unacknowledged after ${mins} min: escalation step ${level} (${step.replace('_', ' ')}).`, roles, traceparent);
-    if (step === 'page' && this.#o.ops.pageOnEscalation) await this.#page(current, present(oncall.map((o) => o.current)).filter((p) => p.pageTo));
+    if (step === 'page' && this.#o.ops.pageOnEscalation) await this.#page(current, this.#pagedPeople(current), traceparent);
     await this.#o.publisher.publish(current.id, traceparent);
     await this.arm(current, traceparent);
     return step;
@@ -127,27 +133,66 @@ export class Escalator {
     return resolvePages(incident, { store: this.#o.store, pagers: this.#o.pagers, publisher: this.#o.publisher, pageToOf: (ids) => this.schedule.pageToOf(ids), log: this.#o.log, now: this.#now }, traceparent);
   }
 
-  async #page(incident: Incident, people: readonly OnCallMember[]): Promise<void> {
+  /** Who a page goes to: the people on call now (for the incident's team) with a `pageTo`. */
+  #pagedPeople(incident: Incident): OnCallMember[] {
+    return this.schedule.at(this.#now(), incident.team).flatMap((o) => (o.current?.pageTo ? [o.current] : []));
+  }
+
+  /**
+   * Pages `people` through every transport (or, on a retry, through those whose page failed, leaving out who
+   * already has it). A transport that failed for a reason that may pass (down, rate limiting past its own
+   * retries) is tried again later with the people it did not reach; a refusal (wrong credentials, a bad
+   * number) is not: sending again cannot help.
+   */
+  async #page(incident: Incident, people: readonly OnCallMember[], traceparent: Traceparent, retry?: PageRetry): Promise<void> {
     const severity = incident.severity;
     // An SLO page carries the error budget left and the time to exhaustion (the newest reading, one line each).
     const budget = await this.#o.store.latestEntry(incident.id, SLO_BUDGET_ENTRY);
     const summary = `[${severity}] ${incident.title}${budget ? ` | ${budget.detail.replace(/\s*\n\s*/g, ' | ')}` : ''}`.slice(0, 1_000);
     const to = [...new Set(people.flatMap((p) => (p.pageTo ? [p.pageTo] : [])))];
     const ids = [...new Set(people.map((p) => p.discordId))];
+    const once = `${incident.escalationLevel}${retry ? `-retry${retry.attempt}` : ''}`;
+    const failed: PagerKind[] = [];
+    const alreadySent: Partial<Record<PagerKind, string[]>> = {};
     for (const pager of this.#o.pagers) {
+      if (retry && !retry.transports.includes(pager.kind)) continue;
+      const sentBefore = retry?.alreadySent[pager.kind] ?? [];
       try {
-        await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger' });
+        await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger', ...(sentBefore.length ? { alreadySent: sentBefore } : {}) });
         // The record resolving reads back: which transport paged, and for whom (see page-record.ts).
-        await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, ids), `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
+        await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, ids), `page-${pager.kind}-${once}`, this.#now());
       } catch (err) {
-        this.#o.log.error({ incident: incident.id, pager: pager.kind, err: (err as Error).message }, 'paging failed');
+        this.#o.log.error({ incident: incident.id, pager: pager.kind, retry: retry?.attempt, err: (err as Error).message }, 'paging failed');
+        let delivered = sentBefore;
         if (err instanceof PartlySentError) {
-          // Some numbers were texted: record who, so that they hear the resolve too (a page is not sent twice).
+          // Some recipients have it: record who, so that they hear the resolve too (a page is not sent twice).
           const reached = people.filter((p) => p.pageTo && err.delivered.includes(maskRecipient(p.pageTo))).map((p) => p.discordId);
-          await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, [...new Set(reached)]), `page-${pager.kind}-${incident.escalationLevel}`, this.#now());
+          await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, [...new Set(reached)]), `page-${pager.kind}-${once}`, this.#now());
+          delivered = [...new Set([...sentBefore, ...err.delivered])];
         }
-        await this.#o.store.note(incident.id, PAGE_FAILED_ENTRY, undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${incident.escalationLevel}`, this.#now());
+        await this.#o.store.note(incident.id, PAGE_FAILED_ENTRY, undefined, `${pager.kind}: ${(err as Error).message}`, `page-failed-${pager.kind}-${once}`, this.#now());
+        if (!hasErrorCode(err, 'page_refused')) {
+          failed.push(pager.kind);
+          alreadySent[pager.kind] = delivered;
+        }
       }
     }
+    if (failed.length) await this.#armPageRetry(incident, { attempt: (retry?.attempt ?? 0) + 1, transports: failed, alreadySent }, traceparent);
+  }
+
+  /** Arms another try of a page that failed through `page.transports` (while retries last), with a timeline line saying when. */
+  async #armPageRetry(incident: Incident, page: PageRetry, traceparent: Traceparent): Promise<void> {
+    const { pageRetrySec, pageRetries } = this.#o.ops;
+    if (pageRetrySec <= 0 || pageRetries === 0) return;
+    if (page.attempt > pageRetries) {
+      await this.#o.store.note(incident.id, PAGE_RETRY_ENTRY, undefined, `no more tries of the page through ${page.transports.join(', ')}: ${pageRetries} retries failed (see page_failed); page by hand`, `page-retry-last-${incident.escalationLevel}-${page.attempt}-${incident.timerToken ?? ''}`, this.#now());
+      return;
+    }
+    const delaySec = pageRetrySec * 2 ** (page.attempt - 1);
+    const token = newTimerToken();
+    await this.#o.store.armTimer(incident.id, token);
+    const timer = OpsTimer.parse({ v: 1, kind: 'page-retry', incidentId: incident.id, token, level: incident.escalationLevel, page, traceparent });
+    await this.#o.timers.add('page-retry', timer, { jobId: `page-retry-${safePart(incident.id)}-${token}`, delay: delaySec * 1_000, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+    await this.#o.store.note(incident.id, PAGE_RETRY_ENTRY, undefined, `paging again through ${page.transports.join(', ')} in ${delaySec} s (retry ${page.attempt} of ${pageRetries})`, `page-retry-${token}`, this.#now());
   }
 }

@@ -12,6 +12,8 @@ export type PagerKind = Pager['kind'];
 export const PAGED_ENTRY = 'paged';
 /** A trigger failed after the pager's retries (nothing to resolve for that transport). */
 export const PAGE_FAILED_ENTRY = 'page_failed';
+/** A page that failed is sent again later. Detail: `paging again through <kind>[, <kind>] in <n> s (retry <a> of <max>)`. */
+export const PAGE_RETRY_ENTRY = 'page_retry';
 /** A transport took the resolve. Detail: `resolve sent through <kind>`. */
 export const PAGE_RESOLVED_ENTRY = 'page_resolved';
 /**

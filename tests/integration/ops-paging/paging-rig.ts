@@ -2,13 +2,13 @@
 // against their fakes, with a real incident store (PostgreSQL schema per test). Discord, Alertmanager and
 // BullMQ are stand-ins: these tests are about what the paging transports receive.
 import type { Queue } from 'bullmq';
-import { OpsAction, createLogger, createProcessMetrics, newTraceparent, type OpsActionInput } from '../../../mesh/index.ts';
+import { OpsAction, createLogger, createProcessMetrics, newTraceparent, type OpsActionInput, type OpsTimer } from '../../../mesh/index.ts';
 import { OpsSection } from '../../../config/ops-section.ts';
 import { ActionHandler } from '../../../ops/actions/action-handler.ts';
 import type { SilenceClient } from '../../../ops/alertmanager/silences.ts';
 import type { Publisher } from '../../../ops/discord/publisher.ts';
 import { Escalator } from '../../../ops/escalation/escalator.ts';
-import type { OnCallSchedule } from '../../../ops/escalation/on-call-schedule.ts';
+import { OnCallSchedule } from '../../../ops/escalation/on-call-schedule.ts';
 import { handleAlertBatch } from '../../../ops/incidents/alert-handler.ts';
 import { IncidentStore } from '../../../ops/incidents/incident-store.ts';
 import type { Incident } from '../../../ops/incidents/incident.ts';
@@ -28,6 +28,10 @@ export const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const TWILIO_TOKEN = 'twilio-auth-token-0123456789';
 export const ALICE = { discordId: '100000000000000001', name: 'Alice', pageTo: '+15550001111' };
 export const BOB = { discordId: '100000000000000002', name: 'Bob', pageTo: 'bob@example.com' };
+/** Carol, on call beside Alice with a phone of her own. */
+export const CAROL = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
+/** Alice and Carol (both phones) on call, for `schedule`: an SMS page texts two numbers. */
+export const twoPhones = (o: OpsSection) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [CAROL] }] });
 
 export interface PagingRig {
   pd: FakePagerDuty;
@@ -50,6 +54,8 @@ export interface PagingRig {
   resolveFromChat(incident: Incident, eventId?: string): Promise<string>;
   /** `/oncall` by anyone; returns the private answer. */
   oncall(): Promise<string>;
+  /** Delayed jobs the escalator armed (escalation steps, page retries), oldest first. */
+  timers: { data: OpsTimer; delayMs: number }[];
   /** Escalation notices posted (content). */
   notices: string[];
   timelineKinds(incidentId: string): Promise<string[]>;
@@ -60,7 +66,7 @@ export interface PagingRig {
 const ON_CALL_ROLE = '300000000000000001';
 
 /** Starts the fakes and the handlers. `pagers` picks transports (all three by default); HTTP pagers never retry themselves. */
-export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind']>; twilioToken?: string; schedule?: (ops: OpsSection) => OnCallSchedule } = {}): Promise<PagingRig> {
+export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind']>; twilioToken?: string; schedule?: (ops: OpsSection) => OnCallSchedule; ops?: { pageRetrySec?: number; pageRetries?: number } } = {}): Promise<PagingRig> {
   const [pd, twilio, smtp, store] = await Promise.all([startFakePagerDuty(PD_KEY), startFakeTwilio(SID, TWILIO_TOKEN), startSmtpSink('helix', 'smtp-secret'), openTestStore()]);
   const kinds = opts.pagers ?? ['pagerduty', 'twilio', 'email'];
   const fast = { maxRetries: 0, retryBaseMs: 10 };
@@ -69,6 +75,7 @@ export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind'
   if (kinds.includes('twilio')) pagers.push(new TwilioPager({ accountSid: SID, authToken: opts.twilioToken ?? TWILIO_TOKEN, from: '+15550000000', to: ['+15559999999'], baseUrl: twilio.url, ...fast }));
   if (kinds.includes('email')) pagers.push(new EmailPager({ smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'helix', password: 'smtp-secret' }, from: 'helix@example.com', to: ['oncall@example.com'], ...fast }));
   const ops = OpsSection.parse({
+    ...opts.ops,
     escalationSec: { critical: 60 },
     onCallRoleIds: [ON_CALL_ROLE],
     // Two one-person rotations: Alice (a phone) and Bob (an address) are both on call, so both are paged.
@@ -87,7 +94,8 @@ export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind'
     answer: async (_eventId: string, _conversation: unknown, _reply: unknown, text: string) => void answers.push(text),
     mentionsFor: () => [],
   } as unknown as Publisher;
-  const timers = { add: async () => ({}) } as unknown as Queue;
+  const armed: PagingRig['timers'] = [];
+  const timers = { add: async (_name: string, data: OpsTimer, jobOpts: { delay?: number }) => void armed.push({ data, delayMs: jobOpts.delay ?? 0 }) } as unknown as Queue;
   const log = createLogger('ops', 'silent');
   const metrics = createOpsMetrics(createProcessMetrics('ops'));
   const escalator = new Escalator({ timers, store: incidents, publisher, ops, pagers, metrics, log, ...(opts.schedule ? { schedule: opts.schedule(ops) } : {}) });
@@ -127,6 +135,7 @@ export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind'
     answers,
     notices,
     published,
+    timers: armed,
     async open(group) {
       const outcome = await handleAlertBatch(batch(group, 'firing'), handlerOpts);
       if (outcome.kind !== 'opened') throw new Error(`expected a new incident, got ${outcome.kind}`);

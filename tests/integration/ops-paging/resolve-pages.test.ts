@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { OnCallSchedule } from '../../../ops/escalation/on-call-schedule.ts';
 import { pagedTransports } from '../../../ops/escalation/page-record.ts';
-import { ALICE, BOB, startPagingRig, type PagingRig } from './paging-rig.ts';
+import { ALICE, BOB, CAROL, startPagingRig, twoPhones, type PagingRig } from './paging-rig.ts';
 
 let rig: PagingRig | undefined;
 afterEach(async () => {
@@ -12,11 +12,8 @@ afterEach(async () => {
   rig = undefined;
 });
 
-/** Carol, on call beside Alice with a phone of her own. */
-const CAROL = { discordId: '100000000000000003', name: 'Carol', pageTo: '+15550002222' };
 /** SMS only, Alice and Carol (both phones) on call: a page texts two numbers. */
-const startTwoPhonesRig = () =>
-  startPagingRig({ pagers: ['twilio'], schedule: (o) => new OnCallSchedule({ rotations: [o.schedule[0]!, { ...o.schedule[1]!, members: [CAROL] }] }) });
+const startTwoPhonesRig = () => startPagingRig({ pagers: ['twilio'], schedule: twoPhones });
 
 /** Dave, on call beside Bob with an address of his own. */
 const DAVE = { discordId: '100000000000000004', name: 'Dave', pageTo: 'dave@example.com' };

@@ -3,7 +3,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
-import { OPS_TIMERS_QUEUE } from '../../../mesh/index.ts';
+import { HelixError, OPS_TIMERS_QUEUE } from '../../../mesh/index.ts';
 import type { PageRequest, Pager } from '../../../ops/paging/pager.ts';
 import { REDIS_URL, eventually } from '../../helpers/mesh-harness.ts';
 import { amWebhook, postWebhook, startOpsMesh, type OpsMesh } from './harness.ts';
@@ -23,8 +23,14 @@ afterEach(async () => {
 class RecordingPager implements Pager {
   readonly kind = 'pagerduty' as const;
   readonly pages: PageRequest[] = [];
+  /** Pages that fail (as a transport that is down would) before one goes through. */
+  failures = 0;
   async page(request: PageRequest): Promise<void> {
     this.pages.push(request);
+    if (this.failures > 0) {
+      this.failures--;
+      throw new HelixError('page_failed', 'PagerDuty trigger: the service is failing (503) after 0 retries.');
+    }
   }
   async close(): Promise<void> {}
 }
@@ -41,15 +47,16 @@ async function timerJobs(prefix: string) {
 }
 
 describe('ops escalation', () => {
-  test('GIVEN a critical incident nobody acknowledges THEN it re-notifies, mentions the next on call, then pages; the message shows escalated', async () => {
+  test('GIVEN a critical incident nobody acknowledges THEN it re-notifies, mentions the next on call, then pages (a page that failed is sent again a retry delay later); the message shows escalated', async () => {
     const pager = new RecordingPager();
+    pager.failures = 1;
     const start = new Date(Date.now() - 3_600_000).toISOString();
     mesh = await startOpsMesh({}, { pagers: [pager] });
     const { fake } = mesh.discord;
     const alice = fake.user('alice').id;
     const bob = fake.user('bob').id;
     const onCallRole = String(fake.role('on-call').id);
-    await mesh.restart({ mentionRoles: { critical: [onCallRole] }, escalationSec: { critical: 2 }, schedule: [{ name: 'primary', start, shiftHours: 24, members: [{ discordId: alice, name: 'Alice', pageTo: '+15550001' }, { discordId: bob, name: 'Bob' }] }] });
+    await mesh.restart({ mentionRoles: { critical: [onCallRole] }, escalationSec: { critical: 2 }, pageRetrySec: 1, schedule: [{ name: 'primary', start, shiftHours: 24, members: [{ discordId: alice, name: 'Alice', pageTo: '+15550001' }, { discordId: bob, name: 'Bob' }] }] });
     const res = await postWebhook(mesh.ops, amWebhook('{}:{alertname="DiskFull"}', [{ fingerprint: 'd1d1d1d1d1d1d1d1' }], { alertname: 'DiskFull', severity: 'critical' }));
     expect(res.status).toBe(200);
     await eventually(() => escalations(mesh!).length >= 3, 40_000, 'three escalation steps');
@@ -64,9 +71,11 @@ describe('ops escalation', () => {
     const posts = fake.records.rest.filter((r) => r.method === 'POST' && /\/channels\/\d+\/messages$/.test(r.path));
     expect(posts.length).toBeGreaterThanOrEqual(4);
     for (const p of posts) expect((p.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: ['users'], replied_user: true, roles: [onCallRole] });
-    await eventually(() => pager.pages.length === 1, 10_000, 'the page');
-    expect(pager.pages[0]).toMatchObject({ severity: 'critical', action: 'trigger', to: ['+15550001'] });
+    // The first page fails; the page-retry timer (a delayed job on the same queue) sends it again a second later.
+    await eventually(() => pager.pages.length === 2, 10_000, 'the page, then its retry');
+    for (const page of pager.pages) expect(page).toMatchObject({ severity: 'critical', action: 'trigger', to: ['+15550001'], dedupKey: pager.pages[0]!.dedupKey });
     expect(pager.pages[0]!.dedupKey).toContain('inc-');
+    expect((await timerJobs(mesh.discord.prefix)).filter((j) => j.name === 'page-retry').map((j) => j.data.page)).toEqual([{ attempt: 1, transports: ['pagerduty'], alreadySent: { pagerduty: [] } }]);
     await eventually(() => (incidentMsg(mesh!)?.embeds[0]?.title ?? '').includes('ESCALATED'), 10_000, 'the message to show escalated');
   }, 90_000);
 
