@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { port, snowflake } from './fields.ts';
 
-const port = z.number().int().min(0).max(65_535);
-const snowflake = z.string().regex(/^\d{15,22}$/, 'must be a Discord id (a snowflake: 15-22 digits)');
 /** A list in YAML, or a comma-separated string (how an environment variable gives one). */
 const snowflakes = z.union([z.array(snowflake), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(snowflake))]);
 

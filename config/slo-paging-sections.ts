@@ -1,20 +1,6 @@
 import { z } from 'zod';
+import { listOf, port, url } from './fields.ts';
 
-const port = z.number().int().min(0).max(65_535);
-const url = z.url();
-/** A list in YAML, or a comma-separated string (how an environment variable gives one). */
-const listOf = <T extends z.ZodType>(item: T) =>
-  z.union([
-    z.array(item),
-    z.string().transform((s, ctx) => {
-      const parsed = z.array(item).safeParse(s.split(',').map((x) => x.trim()).filter(Boolean));
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.message} (in the comma-separated list)` });
-        return z.NEVER;
-      }
-      return parsed.data;
-    }),
-  ]);
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form, such as +15551234567');
 
 /** SLOs (ops/slo): spec files, the Prometheus that evaluates their rules, and where `npm run slo:rules` writes them. */
