@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { OpsTimer, hasErrorCode, newTraceparent, safePart, type Logger, type PageRetry, type Traceparent } from '../../mesh/index.ts';
+import { HelixError, OpsTimer, hasErrorCode, newTraceparent, safePart, type Logger, type PageRetry, type Traceparent } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
 import { PartlySentError, maskRecipient, type Pager } from '../paging/pager.ts';
 import type { Publisher } from '../discord/publisher.ts';
@@ -154,6 +154,8 @@ export class Escalator {
     const once = `${incident.escalationLevel}${retry ? `-retry${retry.attempt}` : ''}`;
     const failed: PagerKind[] = [];
     const alreadySent: Partial<Record<PagerKind, string[]>> = {};
+    // A transport that said when to come back (Retry-After) is not asked again before then.
+    let notBeforeMs = 0;
     for (const pager of this.#o.pagers) {
       if (retry && !retry.transports.includes(pager.kind)) continue;
       const sentBefore = retry?.alreadySent[pager.kind] ?? [];
@@ -174,21 +176,25 @@ export class Escalator {
         if (!hasErrorCode(err, 'page_refused')) {
           failed.push(pager.kind);
           alreadySent[pager.kind] = delivered;
+          notBeforeMs = Math.max(notBeforeMs, err instanceof HelixError ? (err.retryAfterMs ?? 0) : 0);
         }
       }
     }
-    if (failed.length) await this.#armPageRetry(incident, { attempt: (retry?.attempt ?? 0) + 1, transports: failed, alreadySent }, traceparent);
+    if (failed.length) await this.#armPageRetry(incident, { attempt: (retry?.attempt ?? 0) + 1, transports: failed, alreadySent }, notBeforeMs, traceparent);
   }
 
-  /** Arms another try of a page that failed through `page.transports` (while retries last), with a timeline line saying when. */
-  async #armPageRetry(incident: Incident, page: PageRetry, traceparent: Traceparent): Promise<void> {
+  /**
+   * Arms another try of a page that failed through `page.transports` (while retries last), with a timeline line
+   * saying when: `ops.pageRetrySec`, doubling with each try, or later when a transport asked (`notBeforeMs`).
+   */
+  async #armPageRetry(incident: Incident, page: PageRetry, notBeforeMs: number, traceparent: Traceparent): Promise<void> {
     const { pageRetrySec, pageRetries } = this.#o.ops;
     if (pageRetrySec <= 0 || pageRetries === 0) return;
     if (page.attempt > pageRetries) {
       await this.#o.store.note(incident.id, PAGE_RETRY_ENTRY, undefined, `no more tries of the page through ${page.transports.join(', ')}: ${pageRetries} retries failed (see page_failed); page by hand`, `page-retry-last-${incident.escalationLevel}-${page.attempt}-${incident.timerToken ?? ''}`, this.#now());
       return;
     }
-    const delaySec = pageRetrySec * 2 ** (page.attempt - 1);
+    const delaySec = Math.max(pageRetrySec * 2 ** (page.attempt - 1), Math.ceil(notBeforeMs / 1_000));
     const token = newTimerToken();
     await this.#o.store.armTimer(incident.id, token);
     const timer = OpsTimer.parse({ v: 1, kind: 'page-retry', incidentId: incident.id, token, level: incident.escalationLevel, page, traceparent });

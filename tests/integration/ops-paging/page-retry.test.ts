@@ -70,6 +70,15 @@ describe('retrying a page that failed', () => {
     expect(await details(rig, incident, 'page_failed')).toHaveLength(3);
   }, 60_000);
 
+  test('GIVEN Twilio rate limiting with Retry-After 300 THEN the retry waits those 300 s, not the usual minute', async () => {
+    rig = await startPagingRig({ pagers: ['twilio'] });
+    const incident = await rig.open('RateLimited');
+    rig.twilio.failNext({ status: 429, headers: { 'retry-after': '300' }, body: { code: 20429, message: 'Too Many Requests', status: 429 } });
+    await rig.escalateToPage(incident);
+    expect(pageRetries(rig).map((t) => t.delayMs)).toEqual([300_000]);
+    expect(await details(rig, incident, 'page_retry')).toEqual(['paging again through twilio in 300 s (retry 1 of 5)']);
+  }, 60_000);
+
   test('GIVEN the incident resolved before the retry is due THEN the retry sends nothing', async () => {
     rig = await startPagingRig({ pagers: ['twilio'] });
     const incident = await rig.open('GoneAway');
