@@ -71,8 +71,8 @@ export const OpsTimer = z.object({
   incidentId: z.string().min(1).max(128),
   token: z.string().min(1).max(64),
   level: z.number().int().min(0).max(100).default(0),
-  /** Set on `page-retry` timers. */
+  /** What a `page-retry` timer sends (required there, absent elsewhere). */
   page: PageRetry.optional(),
   traceparent: Traceparent,
-});
+}).refine((t) => (t.kind === 'page-retry') === (t.page !== undefined), { path: ['page'], message: 'required on a page-retry timer, and only there' });
 export type OpsTimer = z.infer<typeof OpsTimer>;

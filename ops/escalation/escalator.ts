@@ -84,8 +84,7 @@ export class Escalator {
       this.#o.metrics.escalations.inc({ step: 'stale' });
       return 'stale';
     }
-    if (timer.kind === 'page-retry') {
-      if (!timer.page) return 'stale';
+    if (timer.kind === 'page-retry' && timer.page) {
       this.#o.metrics.escalations.inc({ step: 'page_retry' });
       await this.#page(incident, this.#pagedPeople(incident), timer.traceparent, timer.page);
       return 'page_retry';
@@ -196,9 +195,11 @@ export class Escalator {
     }
     const delaySec = Math.max(pageRetrySec * 2 ** (page.attempt - 1), Math.ceil(notBeforeMs / 1_000));
     const token = newTimerToken();
-    await this.#o.store.armTimer(incident.id, token);
     const timer = OpsTimer.parse({ v: 1, kind: 'page-retry', incidentId: incident.id, token, level: incident.escalationLevel, page, traceparent });
+    // The job before the token: if this run dies in between, the job that fired it still holds the live token and
+    // runs again (a page repeated beats retries that stop without a word).
     await this.#o.timers.add('page-retry', timer, { jobId: `page-retry-${safePart(incident.id)}-${token}`, delay: delaySec * 1_000, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 7 * 86_400 } });
+    await this.#o.store.armTimer(incident.id, token);
     await this.#o.store.note(incident.id, PAGE_RETRY_ENTRY, undefined, `paging again through ${page.transports.join(', ')} in ${delaySec} s (retry ${page.attempt} of ${pageRetries})`, `page-retry-${token}`, this.#now());
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
-import { InboundTurn, OpsAction, OutboundReply, jobIdFor, newTraceparent, type PlatformEventId } from '../../../mesh/index.ts';
+import { InboundTurn, OpsAction, OpsTimer, OutboundReply, jobIdFor, newTraceparent, type PlatformEventId } from '../../../mesh/index.ts';
 
 const action = (patch: Record<string, unknown> = {}) => ({
   v: 1,
@@ -46,5 +46,23 @@ describe('companion commands and private replies', () => {
   test('GIVEN a reply without `private` THEN it defaults to public', () => {
     const r = OutboundReply.parse({ v: 1, platform: 'discord', replyId: 'r', conversation: { id: 'c', kind: 'dm' }, parts: ['hi'], traceparent: newTraceparent(), createdAt: '2026-11-24T10:00:00.000Z' });
     expect(r.private).toBe(false);
+  });
+});
+
+describe('OpsTimer', () => {
+  const timer = (patch: Record<string, unknown>) => ({ v: 1, kind: 'page-retry', incidentId: 'inc-1', token: 'tok-1', level: 3, traceparent: newTraceparent(), ...patch });
+  const page = { attempt: 1, transports: ['twilio'], alreadySent: { twilio: ['…1111'] } };
+
+  test('GIVEN a page retry with what to send THEN it parses, and alreadySent defaults to nobody', () => {
+    expect(OpsTimer.parse(timer({ page })).page).toEqual(page);
+    expect(OpsTimer.parse(timer({ page: { attempt: 2, transports: ['email'] } })).page?.alreadySent).toEqual({});
+  });
+
+  test('GIVEN a page retry without its page, an escalation with one, or an unknown transport THEN each is refused at page', () => {
+    for (const bad of [timer({}), timer({ kind: 'escalate', page }), timer({ page: { ...page, transports: ['pager'] } }), timer({ page: { ...page, transports: [] } })]) {
+      const r = OpsTimer.safeParse(bad);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.path[0]).toBe('page');
+    }
   });
 });
