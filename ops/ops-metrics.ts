@@ -8,8 +8,13 @@ export interface OpsMetrics {
   readonly incidents: Counter<'event'>;
   /** Actions from chat by kind and outcome (done, refused, unknown_incident, failed). */
   readonly actions: Counter<'action' | 'outcome'>;
-  /** Escalation steps taken, by what they did (renotify, next_oncall, page, stale). */
+  /** Escalation steps taken, by what they did (renotify, next_oncall, page, page_retry, stale). */
   readonly escalations: Counter<'step'>;
+  /**
+   * Pages and page resolves by transport and outcome (sent, partly_sent, failed, refused): alert on `failed` and
+   * `refused`, which mean someone on call may not have been reached.
+   */
+  readonly pages: Counter<'transport' | 'action' | 'outcome'>;
   /** Open incidents by state, sampled at scrape time. */
   readonly open: Gauge<'state'>;
 }
@@ -21,6 +26,7 @@ export function createOpsMetrics(m: ProcessMetrics): OpsMetrics {
     incidents: new Counter({ name: 'helix_ops_incident_events_total', help: 'Incident lifecycle events.', labelNames: ['event'], registers }),
     actions: new Counter({ name: 'helix_ops_actions_total', help: 'On-call actions from chat by kind and outcome.', labelNames: ['action', 'outcome'], registers }),
     escalations: new Counter({ name: 'helix_ops_escalations_total', help: 'Escalation steps by what they did.', labelNames: ['step'], registers }),
+    pages: new Counter({ name: 'helix_ops_pages_total', help: 'Pages (trigger) and page resolves by transport and outcome: sent, partly_sent, failed, refused.', labelNames: ['transport', 'action', 'outcome'], registers }),
     open: new Gauge({ name: 'helix_ops_open_incidents', help: 'Open incidents by state.', labelNames: ['state'], registers }),
   };
 }

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { HelixError, OpsTimer, hasErrorCode, newTraceparent, safePart, type Logger, type PageRetry, type Traceparent } from '../../mesh/index.ts';
 import type { OpsSection } from '../../config/index.ts';
-import { PartlySentError, maskRecipient, type Pager } from '../paging/pager.ts';
+import { PartlySentError, maskRecipient, pageOutcome, type Pager } from '../paging/pager.ts';
 import type { Publisher } from '../discord/publisher.ts';
 import { SLO_BUDGET_ENTRY, UNATTENDED, type Incident } from '../incidents/incident.ts';
 import { newTimerToken, type Actor, type IncidentStore } from '../incidents/incident-store.ts';
@@ -129,7 +129,7 @@ export class Escalator {
    * `page_refused` when every failing transport refused it (not retried).
    */
   async resolvePages(incident: Incident, traceparent?: Traceparent): Promise<PagerKind[]> {
-    return resolvePages(incident, { store: this.#o.store, pagers: this.#o.pagers, publisher: this.#o.publisher, pageToOf: (ids) => this.schedule.pageToOf(ids), log: this.#o.log, now: this.#now }, traceparent);
+    return resolvePages(incident, { store: this.#o.store, pagers: this.#o.pagers, publisher: this.#o.publisher, pageToOf: (ids) => this.schedule.pageToOf(ids), log: this.#o.log, now: this.#now, pages: this.#o.metrics.pages }, traceparent);
   }
 
   /** Who a page goes to: the people on call now (for the incident's team) with a `pageTo`. */
@@ -160,9 +160,11 @@ export class Escalator {
       const sentBefore = retry?.alreadySent[pager.kind] ?? [];
       try {
         await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity, ...(to.length ? { to } : {}), action: 'trigger', ...(sentBefore.length ? { alreadySent: sentBefore } : {}) });
+        this.#o.metrics.pages.inc({ transport: pager.kind, action: 'trigger', outcome: 'sent' });
         // The record resolving reads back: which transport paged, and for whom (see page-record.ts).
         await this.#o.store.note(incident.id, PAGED_ENTRY, undefined, pagedDetail(pager.kind, ids), `page-${pager.kind}-${once}`, this.#now());
       } catch (err) {
+        this.#o.metrics.pages.inc({ transport: pager.kind, action: 'trigger', outcome: pageOutcome(err) });
         this.#o.log.error({ incident: incident.id, pager: pager.kind, retry: retry?.attempt, err: (err as Error).message }, 'paging failed');
         let delivered = sentBefore;
         if (err instanceof PartlySentError) {

@@ -2,7 +2,8 @@ import { HelixError, hasErrorCode, type Logger, type Traceparent } from '../../m
 import type { Publisher } from '../discord/publisher.ts';
 import type { Incident } from '../incidents/incident.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
-import { PartlySentError, type Pager } from '../paging/pager.ts';
+import { PartlySentError, pageOutcome, type Pager } from '../paging/pager.ts';
+import type { OpsMetrics } from '../ops-metrics.ts';
 import {
   PAGED_ENTRY, PAGE_RECORD_SCAN, PAGE_RESOLVED_ENTRY, PAGE_RESOLVED_PARTLY_ENTRY, PAGE_RESOLVE_FAILED_ENTRY, type PagerKind, pageDedupKey, pagedTransports, partlyResolvedDetail,
   partlyResolvedRecipients, resolvedDetail, resolvedTransports,
@@ -27,6 +28,8 @@ export interface ResolvePagesOptions {
   pageToOf: (discordIds: readonly string[]) => string[];
   log: Logger;
   now?: () => Date;
+  /** Counts each resolve by transport and outcome (`action: resolve`). */
+  pages?: OpsMetrics['pages'];
 }
 
 /**
@@ -73,6 +76,7 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
     try {
       await pager.page({ dedupKey: pageDedupKey(incident.id), incidentId: incident.id, summary, severity: incident.severity, ...(to.length ? { to } : {}), action: 'resolve', ...(alreadySent.length ? { alreadySent } : {}) });
     } catch (err) {
+      o.pages?.inc({ transport: kind, action: 'resolve', outcome: pageOutcome(err) });
       failures.push({ kind, err });
       if (err instanceof PartlySentError) {
         // Recorded first: a retry texts only the recipients still missing.
@@ -85,6 +89,7 @@ export async function resolvePages(incident: Incident, o: ResolvePagesOptions, t
       await o.store.note(incident.id, PAGE_RESOLVE_FAILED_ENTRY, undefined, `${kind}: ${(err as Error).message}${next}`, `page-resolve-failed-${kind}`, now());
       continue;
     }
+    o.pages?.inc({ transport: kind, action: 'resolve', outcome: 'sent' });
     await o.store.note(incident.id, PAGE_RESOLVED_ENTRY, undefined, resolvedDetail(kind), `page-resolved-${kind}`, now(), true);
     sent.push(kind);
   }

@@ -1,4 +1,4 @@
-import { HelixError } from '../../mesh/index.ts';
+import { HelixError, hasErrorCode } from '../../mesh/index.ts';
 
 /**
  * The last step of an escalation: paging someone outside Discord. Each transport (PagerDuty Events v2,
@@ -36,6 +36,13 @@ export class PartlySentError extends HelixError {
     super(code, message, options);
     this.delivered = delivered;
   }
+}
+
+/** What became of one page or resolve through one transport, as metrics count it: `err` is what `page` threw, if anything. */
+export function pageOutcome(err?: unknown): 'sent' | 'partly_sent' | 'failed' | 'refused' {
+  if (err === undefined) return 'sent';
+  if (err instanceof PartlySentError) return 'partly_sent';
+  return hasErrorCode(err, 'page_refused') ? 'refused' : 'failed';
 }
 
 /** How logs, errors and the timeline show a recipient: the last four digits of a phone number; e-mail addresses as they are. */

@@ -38,6 +38,11 @@ describe('retrying a page that failed', () => {
 
     await rig.resolveAlerts('TwilioDown');
     expect(rig.twilio.messages.map((m) => [m.to, m.body.split(' ')[1]])).toEqual([[ALICE.pageTo, 'CRITICAL]'], [ALICE.pageTo, 'RESOLVED]']]);
+    // What on-call alerts on: the failed page is counted, then the retry that went through, then each resolve.
+    expect(await rig.pagesCounted()).toEqual({
+      'pagerduty trigger sent': 1, 'email trigger sent': 1, 'twilio trigger failed': 1, 'twilio trigger sent': 1,
+      'pagerduty resolve sent': 1, 'twilio resolve sent': 1, 'email resolve sent': 1,
+    });
   }, 60_000);
 
   test('GIVEN an SMS page that reached one of two numbers THEN the retry texts only the other', async () => {
@@ -47,6 +52,7 @@ describe('retrying a page that failed', () => {
     await rig.escalateToPage(incident);
     expect(rig.twilio.messages.map((m) => m.to)).toEqual([CAROL.pageTo]);
     expect(pageRetries(rig).map((t) => t.data.page)).toEqual([{ attempt: 1, transports: ['twilio'], alreadySent: { twilio: ['…2222'] } }]);
+    expect(await rig.pagesCounted()).toEqual({ 'twilio trigger partly_sent': 1 });
 
     await fireLastRetry(rig);
     expect(rig.twilio.messages.map((m) => m.to)).toEqual([CAROL.pageTo, ALICE.pageTo]);
@@ -95,6 +101,7 @@ describe('retrying a page that failed', () => {
     await rig.escalateToPage(incident);
     expect(await details(rig, incident, 'page_failed')).toEqual([expect.stringMatching(/^twilio: /)]);
     expect(pageRetries(rig)).toHaveLength(0);
+    expect(await rig.pagesCounted()).toEqual({ 'twilio trigger refused': 1, 'email trigger sent': 1 });
     expect(await details(rig, incident, 'page_retry')).toEqual([]);
   }, 60_000);
 });

@@ -54,6 +54,8 @@ export interface PagingRig {
   resolveFromChat(incident: Incident, eventId?: string): Promise<string>;
   /** `/oncall` by anyone; returns the private answer. */
   oncall(): Promise<string>;
+  /** `helix_ops_pages_total` as "transport action outcome" → count. */
+  pagesCounted(): Promise<Record<string, number>>;
   /** Delayed jobs the escalator armed (escalation steps, page retries), oldest first. */
   timers: { data: OpsTimer; delayMs: number }[];
   /** Escalation notices posted (content). */
@@ -136,6 +138,10 @@ export async function startPagingRig(opts: { pagers?: ReadonlyArray<Pager['kind'
     notices,
     published,
     timers: armed,
+    async pagesCounted() {
+      const { values } = await metrics.pages.get();
+      return Object.fromEntries(values.map((v) => [`${v.labels.transport} ${v.labels.action} ${v.labels.outcome}`, v.value]));
+    },
     async open(group) {
       const outcome = await handleAlertBatch(batch(group, 'firing'), handlerOpts);
       if (outcome.kind !== 'opened') throw new Error(`expected a new incident, got ${outcome.kind}`);
