@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { HISTORY_ENTRIES, HISTORY_TTL_SEC } from './limits.ts';
+import { HISTORY_DEDUPE_KEYS, HISTORY_ENTRIES, HISTORY_TTL_SEC } from './limits.ts';
 
 /** One entry of a session's history, as the page renders it. */
 export type HistoryEntry =
@@ -7,11 +7,15 @@ export type HistoryEntry =
   | { id: number; kind: 'final'; replyId: string; parts: string[]; at: string };
 type NewEntry = HistoryEntry extends infer E ? (E extends HistoryEntry ? Omit<E, 'id'> : never) : never;
 
-// KEYS: seen hash, seq counter, list. ARGV: dedupe key, entry json (without id), max entries, ttl.
-// Returns the new entry's id, or 0 when the key was already recorded. Entries are stored as "<id>\t<json>".
+// KEYS: seen (sorted set: dedupe key scored by its entry's id), seq counter, list. ARGV: dedupe key, entry json (without
+// id), max entries, ttl, max dedupe keys. Returns the new entry's id, or 0 when the key was already recorded. Entries are
+// stored as "<id>\t<json>". Only the newest dedupe keys are kept (a redelivery comes within minutes), so a session that
+// stays active for months does not grow without end.
 const APPEND = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local id = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], id, ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[5]) - 1)
 redis.call('RPUSH', KEYS[3], id .. '\\t' .. ARGV[2])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
@@ -19,7 +23,7 @@ return id
 `;
 
 interface AppendCommand {
-  helixWebAppend(seen: string, seq: string, list: string, key: string, json: string, max: number, ttl: number): Promise<number>;
+  helixWebAppend(seen: string, seq: string, list: string, key: string, json: string, max: number, ttl: number, maxSeen: number): Promise<number>;
 }
 
 /**
@@ -40,7 +44,7 @@ export class SessionHistory {
   /** Records an entry once per dedupe key; returns it with its id, or undefined if already recorded. */
   async append(sessionId: string, dedupeKey: string, entry: NewEntry): Promise<HistoryEntry | undefined> {
     const k = this.#keys(sessionId);
-    const id = await this.#redis.helixWebAppend(k.seen, k.seq, k.list, dedupeKey, JSON.stringify(entry), HISTORY_ENTRIES, HISTORY_TTL_SEC);
+    const id = await this.#redis.helixWebAppend(k.seen, k.seq, k.list, dedupeKey, JSON.stringify(entry), HISTORY_ENTRIES, HISTORY_TTL_SEC, HISTORY_DEDUPE_KEYS);
     return id === 0 ? undefined : ({ ...entry, id } as HistoryEntry);
   }
 
@@ -68,6 +72,7 @@ export class SessionHistory {
 
   #keys(sessionId: string) {
     const base = `${this.#prefix}:web:s:${sessionId}`;
-    return { seen: `${base}:seen`, seq: `${base}:seq`, list: `${base}:list` };
+    // `:dedupe`, not the `:seen` hash earlier versions wrote (a different type under the same name would fail).
+    return { seen: `${base}:dedupe`, seq: `${base}:seq`, list: `${base}:list` };
   }
 }
