@@ -39,8 +39,8 @@ describe('promtool check rules', () => {
     const result = await promtool('check', 'rules', file);
     expect(result.output).toContain('SUCCESS');
     expect(result.ok).toBe(true);
-    // Three SLOs, each with 8 error-ratio windows, 5 budget series and a page and a ticket alert.
-    expect(result.output).toContain(`${3 * (8 + 5 + 2)} rules found`);
+    // Four SLOs, each with 8 error-ratio windows, 5 budget series and a page and a ticket alert.
+    expect(result.output).toContain(`${4 * (8 + 5 + 2)} rules found`);
   });
 
   test('GIVEN a rule with broken PromQL THEN promtool check rules fails (the check can fail)', async () => {
@@ -139,7 +139,7 @@ describe('promtool test rules: burn-rate alerts at their real windows', () => {
     expect(result.ok).toBe(true);
   });
 
-  test("GIVEN Helix's metrics as its processes export them THEN slow turns ticket turn-latency and dead-lettered replies page delivery-success", async () => {
+  test("GIVEN Helix's metrics as its processes export them THEN slow turns ticket turn-latency, dead-lettered replies page delivery-success and failed pages page paging-success", async () => {
     const helix = generateRules(parseSloSpec(await readFile(join(ROOT, 'ops/slo/helix.slo.yaml'), 'utf8')));
     await writeFile(join(dir, 'helix-rules.yml'), renderRulesYaml(helix));
     const alertOf = (slo: string, severity: string) => {
@@ -166,15 +166,19 @@ describe('promtool test rules: burn-rate alerts at their real windows', () => {
                 { series: 'helix_jobs_total{role="discord",queue="outbound-discord",outcome="dead_lettered"}', values: '0+10x90' },
                 { series: 'helix_jobs_total{role="discord",queue="outbound-discord",outcome="retry"}', values: '0+50x90' },
                 { series: 'helix_jobs_total{role="brain",queue="turns",outcome="dead_lettered"}', values: '0+50x90' },
+                // One page a minute through each of two transports: e-mail takes it, Twilio fails (a 50x burn of 99%).
+                { series: 'helix_ops_pages_total{role="ops",transport="email",action="trigger",outcome="sent"}', values: '0+1x90' },
+                { series: 'helix_ops_pages_total{role="ops",transport="twilio",action="trigger",outcome="failed"}', values: '0+1x90' },
               ],
               alert_rule_test: [
-                { eval_time: '70m', alertname: SLO_ALERT_NAME, exp_alerts: [alertOf('turn-latency', 'ticket'), alertOf('delivery-success', 'page'), alertOf('delivery-success', 'ticket')] },
+                { eval_time: '70m', alertname: SLO_ALERT_NAME, exp_alerts: [alertOf('turn-latency', 'ticket'), alertOf('delivery-success', 'page'), alertOf('delivery-success', 'ticket'), alertOf('paging-success', 'page'), alertOf('paging-success', 'ticket')] },
               ],
               promql_expr_test: [
                 { expr: 'round(slo:current_burn_rate:ratio, 0.01)', eval_time: '70m', exp_samples: [
                   { labels: '{service="helix",slo="turn-success"}', value: 0 },
                   { labels: '{service="helix",slo="turn-latency"}', value: 4 },
                   { labels: '{service="helix",slo="delivery-success"}', value: 20 },
+                  { labels: '{service="helix",slo="paging-success"}', value: 50 },
                 ] },
               ],
             },

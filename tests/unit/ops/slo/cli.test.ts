@@ -34,7 +34,7 @@ describe('npm run slo:rules (ops/slo/cli.ts)', () => {
     const result = await cli(['ops/slo/helix.slo.yaml']);
     expect(result.code).toBe(0);
     const rules = parse(result.stdout) as { groups: { name: string }[] };
-    expect(rules.groups.map((g) => g.name)).toEqual(['slo-helix-turn-success', 'slo-helix-turn-latency', 'slo-helix-delivery-success']);
+    expect(rules.groups.map((g) => g.name)).toEqual(['slo-helix-turn-success', 'slo-helix-turn-latency', 'slo-helix-delivery-success', 'slo-helix-paging-success']);
   });
 
   test('GIVEN an invalid spec THEN it exits 1 and lists the problem with its line', async () => {
@@ -50,7 +50,7 @@ describe('npm run slo:rules (ops/slo/cli.ts)', () => {
     await writeFile(join(dir, 'helix.config.yaml'), `slo:\n  specFiles: [${join(ROOT, 'ops/slo/helix.slo.yaml')}]\n  rulesOut: out/rules.yml\n`);
     const result = await cli(['--window-scale', '0.5'], dir);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('3 SLOs');
+    expect(result.stderr).toContain('4 SLOs');
     const yaml = await readFile(join(dir, 'out/rules.yml'), 'utf8');
     expect(yaml).toContain('slo:sli_error:ratio_rate30m'); // 1h scaled by 0.5
   });

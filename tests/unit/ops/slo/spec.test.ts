@@ -34,10 +34,10 @@ describe('parseSloSpec', () => {
     expect(spec.slos[0]).toMatchObject({ name: 'availability', objective: 99.9, window: '30d', alerting: { page: true, ticket: true }, labels: {} });
   });
 
-  test("GIVEN Helix's own spec THEN it parses, with turn latency and delivery SLOs", () => {
+  test("GIVEN Helix's own spec THEN it parses, with turn latency, delivery and paging SLOs", () => {
     const spec = parseSloSpec(readFileSync(`${ROOT}ops/slo/helix.slo.yaml`, 'utf8'));
     expect(spec.service).toBe('helix');
-    expect(spec.slos.map((s) => s.name)).toEqual(['turn-success', 'turn-latency', 'delivery-success']);
+    expect(spec.slos.map((s) => s.name)).toEqual(['turn-success', 'turn-latency', 'delivery-success', 'paging-success']);
   });
 
   test.each([
