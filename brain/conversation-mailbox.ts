@@ -12,7 +12,9 @@ import { INBOUND_QUEUE, TURNS_QUEUE, safePart, type InboundTurn } from '../mesh/
  *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
  *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys),
  *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window),
- *                       here (id of the intake job answering the live generation itself, with no turn job)
+ *                       here (id of the intake job answering the live generation itself, with no turn job). Expires once the
+ *                       conversation has been idle for {@link MAILBOX_IDLE_TTL_SEC} (z and h are gone when empty), so Redis
+ *                       does not keep a hash for every conversation ever seen; a message makes it persistent again.
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
  */
 
@@ -25,6 +27,23 @@ local function withBatch(out, keys)
     out[#out + 1] = jsons[i] or ''
   end
   return out
+end
+`;
+
+// Lua shared by ACCEPT, COMPLETE and RECLAIM. nextGen: the next generation of mailbox hash m whose turn job does not
+// exist (jobKeyPrefix: the turn job's key without its generation). An idle mailbox expires and its seq starts again at
+// 1, while BullMQ may still keep a turn job of an earlier generation (failed ones for days, trimmed lazily): reusing
+// its id would make the new turn look abandoned, or leave it unanswered (adding a job whose id exists does nothing).
+// idle: the mailbox has nothing pending and no live generation; it expires unless a message comes within ttl.
+const GENERATIONS = `
+local function nextGen(m, jobKeyPrefix)
+  local gen = redis.call('HINCRBY', m, 'seq', 1)
+  while redis.call('EXISTS', jobKeyPrefix .. gen) == 1 do gen = redis.call('HINCRBY', m, 'seq', 1) end
+  return gen
+end
+local function idle(m, ttl)
+  redis.call('HDEL', m, 'firstAt', 'lastAt')
+  redis.call('EXPIRE', m, ttl)
 end
 `;
 
@@ -44,7 +63,7 @@ end
 // KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs), turns (the turn queue's key prefix, `<p>:turns:`),
 // inbound (the intake queue's, `<p>:inbound:`). ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0),
 // answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish), jobId (the caller's job),
-// turnJobPrefix (the conversation's turn job id without its generation).
+// turnJobPrefix (the conversation's turn job id without its generation), idleTtlSec.
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
 // opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
 // the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
@@ -52,9 +71,10 @@ end
 // { accepted, gen, 'abandoned', keys..., jsons... }: the live generation's job failed for good without freeing the
 // conversation (it stalled past its limit, or ran out of attempts on Redis errors), leaving this pinned batch: the
 // caller dead-letters it and completes the generation, which schedules the messages that came after.
-const ACCEPT = `${WITH_BATCH}${NOBODY_ANSWERS}
+const ACCEPT = `${WITH_BATCH}${NOBODY_ANSWERS}${GENERATIONS}
 local fresh = redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5])
 if fresh then
+  redis.call('PERSIST', KEYS[3])
   -- Score: the platform's received-at (ms) with the arrival order as tie-breaker (same-millisecond messages).
   local arrival = redis.call('HINCRBY', KEYS[3], 'arrivals', 1) % 1000
   redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) * 1000 + arrival, ARGV[1])
@@ -72,11 +92,12 @@ if gen then
     -- Nothing was pinned, so nothing was half-answered: a new generation answers everything that waits.
     redis.call('HDEL', KEYS[3], 'gen', 'here')
     gen = nil
+    if redis.call('ZCARD', KEYS[1]) == 0 then idle(KEYS[3], ARGV[11]) end
   end
 end
 if not gen then
   if redis.call('ZCARD', KEYS[1]) == 0 then return {fresh and 1 or 0, 0} end
-  gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+  gen = nextGen(KEYS[3], KEYS[6] .. ARGV[10])
   redis.call('HSET', KEYS[3], 'gen', gen)
   local answerHere = tonumber(ARGV[7])
   -- Behind a backlog, later messages of this conversation may be waiting: the turn worker answers them together.
@@ -131,7 +152,7 @@ return withBatch({'ok'}, keys)
 
 // KEYS: z, h, m, turns, inbound (the queues' key prefixes, as for ACCEPT). ARGV: turnJobPrefix, gen (the generation a
 // job that failed for good was answering; '' for whichever is live), hereJob (an intake job that failed for good: only a
-// generation it answered itself; '' for none), nowMs.
+// generation it answered itself; '' for none), nowMs, idleTtlSec.
 // Asks about a job that failed for good, with no new message needed. Returns {'idle'} (no live generation), {'stale'}
 // (the live generation is not the one asked about), {'alive'} (someone still answers it); or, when nobody will:
 // {'abandoned', gen, keys..., jsons...} (its batch is pinned: the caller dead-letters it and completes gen),
@@ -139,7 +160,7 @@ return withBatch({'ok'}, keys)
 // or {'freed'} (nothing was pinned and nothing waits). Asked again about the same job after reopening, while the new
 // generation's turn job does not exist (the caller's add failed: Redis went away in between), it answers
 // {'reopened', gen} again, so a repeated sweep adds the job instead of leaving the conversation to the next message.
-const RECLAIM = `${WITH_BATCH}${NOBODY_ANSWERS}
+const RECLAIM = `${WITH_BATCH}${NOBODY_ANSWERS}${GENERATIONS}
 local gen = redis.call('HGET', KEYS[3], 'gen')
 if not gen then return {'idle'} end
 if (ARGV[2] ~= '' and gen ~= ARGV[2]) or (ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'here') ~= ARGV[3]) then
@@ -151,33 +172,41 @@ local batch = redis.call('HGET', KEYS[3], 'batch')
 if batch then return withBatch({'abandoned', gen}, cjson.decode(batch)) end
 redis.call('HDEL', KEYS[3], 'gen', 'here')
 if redis.call('ZCARD', KEYS[1]) == 0 then
-  redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
+  idle(KEYS[3], ARGV[5])
   return {'freed'}
 end
 redis.call('HSET', KEYS[3], 'firstAt', ARGV[4])
-gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+gen = nextGen(KEYS[3], KEYS[4] .. ARGV[1])
 redis.call('HSET', KEYS[3], 'gen', gen, 'reclaimed', gen)
 return {'reopened', tostring(gen)}
 `;
 
-// KEYS: z, h, m. ARGV: gen, nowMs, eventKeys...
+// KEYS: z, h, m, turns (the turn queue's key prefix). ARGV: gen, nowMs, turnJobPrefix, idleTtlSec, eventKeys...
 // Removes the answered messages. Returns the next generation (0 when the mailbox is empty).
-const COMPLETE = `
+const COMPLETE = `${GENERATIONS}
 if redis.call('HGET', KEYS[3], 'gen') ~= ARGV[1] then return -1 end
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
 redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here', 'reclaimed')
 if redis.call('ZCARD', KEYS[1]) == 0 then
-  redis.call('HDEL', KEYS[3], 'firstAt', 'lastAt')
+  idle(KEYS[3], ARGV[4])
   return 0
 end
 redis.call('HSET', KEYS[3], 'firstAt', ARGV[2])
-local gen = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+local gen = nextGen(KEYS[3], KEYS[4] .. ARGV[3])
 redis.call('HSET', KEYS[3], 'gen', gen)
 return gen
 `;
+
+/** How long a failed turn job is kept (for its dead letter's story and the abandoned-turn sweep). */
+export const FAILED_TURN_JOBS_KEPT_SEC = 7 * 86_400;
+/**
+ * How long a mailbox hash outlives its conversation's last turn. Longer than failed turn jobs are kept, so a
+ * conversation that comes back usually continues its generations; when it does not, nextGen skips any id still taken.
+ */
+export const MAILBOX_IDLE_TTL_SEC = FAILED_TURN_JOBS_KEPT_SEC + 86_400;
 
 /** What intake learned: whether the event was new, and which turn job generation must exist. */
 export interface AcceptResult {
@@ -218,10 +247,10 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string): Promise<[number, number, ...string[]]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string, idleTtlSec: number): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
-  helixMailboxComplete(z: string, h: string, m: string, gen: number, now: number, ...keys: string[]): Promise<number>;
-  helixMailboxReclaim(z: string, h: string, m: string, turns: string, inbound: string, turnJobPrefix: string, gen: string, hereJob: string, now: number): Promise<string[]>;
+  helixMailboxComplete(z: string, h: string, m: string, turns: string, gen: number, now: number, turnJobPrefix: string, idleTtlSec: number, ...keys: string[]): Promise<number>;
+  helixMailboxReclaim(z: string, h: string, m: string, turns: string, inbound: string, turnJobPrefix: string, gen: string, hereJob: string, now: number, idleTtlSec: number): Promise<string[]>;
 }
 
 /** The conversation key used in mailbox keys and turn job ids. */
@@ -247,7 +276,7 @@ export class ConversationMailbox {
     if (!(redis as Partial<MailboxCommands>).helixMailboxAccept) {
       redis.defineCommand('helixMailboxAccept', { numberOfKeys: 7, lua: ACCEPT });
       redis.defineCommand('helixMailboxClaim', { numberOfKeys: 3, lua: CLAIM });
-      redis.defineCommand('helixMailboxComplete', { numberOfKeys: 3, lua: COMPLETE });
+      redis.defineCommand('helixMailboxComplete', { numberOfKeys: 4, lua: COMPLETE });
       redis.defineCommand('helixMailboxReclaim', { numberOfKeys: 5, lua: RECLAIM });
     }
     this.#redis = redis as Redis & MailboxCommands;
@@ -272,7 +301,7 @@ export class ConversationMailbox {
     const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(
       k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, this.#turnsKey, this.#inboundKey,
       eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0,
-      answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0, opts.jobId ?? eventKey, turnJobId(convKey, ''),
+      answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0, opts.jobId ?? eventKey, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC,
     );
     const result: AcceptResult = { accepted: accepted === 1, gen };
     if (how === 'here') result.answerHere = batchOf(rest);
@@ -297,7 +326,7 @@ export class ConversationMailbox {
   /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */
   async complete(convKey: string, gen: number, keys: readonly string[], nowMs: number): Promise<number> {
     const k = this.#keys(convKey);
-    return this.#redis.helixMailboxComplete(k.z, k.h, k.m, gen, nowMs, ...keys);
+    return this.#redis.helixMailboxComplete(k.z, k.h, k.m, this.#turnsKey, gen, nowMs, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC, ...keys);
   }
 
   /**
@@ -310,7 +339,7 @@ export class ConversationMailbox {
     const k = this.#keys(convKey);
     const [status, gen, ...rest] = await this.#redis.helixMailboxReclaim(
       k.z, k.h, k.m, this.#turnsKey, this.#inboundKey, turnJobId(convKey, ''),
-      'gen' in failed ? String(failed.gen) : '', 'hereJob' in failed ? failed.hereJob : '', nowMs,
+      'gen' in failed ? String(failed.gen) : '', 'hereJob' in failed ? failed.hereJob : '', nowMs, MAILBOX_IDLE_TTL_SEC,
     );
     if (status === 'abandoned') return { status, gen: Number(gen), batch: batchOf(rest) };
     if (status === 'reopened') return { status, gen: Number(gen) };

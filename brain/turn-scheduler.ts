@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HELIX_BACKOFF, TURNS_QUEUE, TurnJob, type Platform } from '../mesh/index.ts';
-import { conversationKey, turnJobId } from './conversation-mailbox.ts';
+import { FAILED_TURN_JOBS_KEPT_SEC, conversationKey, turnJobId } from './conversation-mailbox.ts';
 
 /** Adds the (one) turn job of a conversation's mailbox generation. Idempotent: the job id is the generation. */
 export class TurnScheduler {
@@ -21,7 +21,7 @@ export class TurnScheduler {
       attempts: 5,
       backoff: { type: HELIX_BACKOFF, delay: 1_000 },
       removeOnComplete: { age: 3_600, count: 10_000 },
-      removeOnFail: { age: 7 * 86_400 },
+      removeOnFail: { age: FAILED_TURN_JOBS_KEPT_SEC },
     });
   }
 
