@@ -23,6 +23,11 @@ export interface RecentRead {
   entries: ConversationLogEntry[];
   /** Account ids (on the conversation's platform) of the entries' authors who have spoken in no other conversation. */
   authorsOnlyHere: string[];
+  /**
+   * Account ids (on the conversation's platform) of the entries' authors whose person holds no current memory (or who
+   * have no person yet): a memory search for them would find nothing.
+   */
+  authorsWithoutMemories: string[];
 }
 
 /** The brain's per-conversation history. On every turn's hot path: one statement per call. */
@@ -67,11 +72,12 @@ export class ConversationLog {
    * statement. The read sees the conversation as it was before this statement: entries it adds are not among
    * those returned (entries an earlier attempt added are). The same statement says which of the entries'
    * authors have never spoken in another conversation (`authorsOnlyHere`, account ids on `platform`): for
-   * them the brain need not look for exchanges elsewhere.
+   * them the brain need not look for exchanges elsewhere. It also says which authors' people hold no current
+   * memory (`authorsWithoutMemories`): for them the brain need not search memories.
    */
   async appendAndRecent(platform: string, conversationId: string, entries: readonly ConversationLogEntry[], limit: number): Promise<RecentRead> {
     if (entries.some((e) => e.platform !== platform || e.conversationId !== conversationId)) throw new Error('appendAndRecent: every entry must belong to the conversation read');
-    if (entries.length === 0) return { entries: await this.recent(platform, conversationId, limit), authorsOnlyHere: [] };
+    if (entries.length === 0) return { entries: await this.recent(platform, conversationId, limit), authorsOnlyHere: [], authorsWithoutMemories: [] };
     const authors = [...new Set(entries.flatMap((e) => (e.role === 'user' && e.authorAccountId ? [e.authorAccountId] : [])))];
     const input = { platform, conversationId, limit: Math.max(0, limit), rows: entries.map(toRow), spoke: spokeIn(entries), authors };
     const compiled = this.#shapes.compile('appendAndRecent', input, (i) =>
@@ -86,11 +92,17 @@ export class ConversationLog {
         .selectFrom('newest')
         .select(asJson)
         // Read before this statement's own writes (one snapshot): an author first seen now has no row yet.
-        .select(() => spokeElsewhere(i.platform, i.conversationId, i.authors).as('elsewhere')),
+        .select(() => spokeElsewhere(i.platform, i.conversationId, i.authors).as('elsewhere'))
+        .select(() => withMemories(i.platform, i.authors).as('remembered')),
     );
-    const [row] = (await this.#db.executeQuery<{ entries: EntryTuple[]; elsewhere: string[] }>(compiled)).rows;
+    const [row] = (await this.#db.executeQuery<{ entries: EntryTuple[]; elsewhere: string[]; remembered: string[] }>(compiled)).rows;
     const elsewhere = new Set(row?.elsewhere ?? []);
-    return { entries: limit > 0 ? fromJson(row) : [], authorsOnlyHere: authors.filter((a) => !elsewhere.has(a)) };
+    const remembered = new Set(row?.remembered ?? []);
+    return {
+      entries: limit > 0 ? fromJson(row) : [],
+      authorsOnlyHere: authors.filter((a) => !elsewhere.has(a)),
+      authorsWithoutMemories: authors.filter((a) => !remembered.has(a)),
+    };
   }
 
   /** The newest `limit` entries of a conversation, oldest first. */
@@ -130,6 +142,17 @@ function spokeElsewhere(platform: string, conversationId: string, accounts: read
   if (accounts.length === 0) return sql<string[]>`'[]'::json`;
   return sql<string[]>`(select coalesce(json_agg(m.account_id), '[]') from (values ${sql.join(accounts.map((a) => sql`(${a}::text)`))}) m(account_id)
     where exists (select 1 from account_conversations a where a.platform = ${platform} and a.account_id = m.account_id and a.conversation_id <> ${conversationId}))`;
+}
+
+/**
+ * Which of these accounts on `platform` belong to a person holding a current memory (a JSON array of ids): one
+ * index probe each (memories_person_current), where a memory search that finds nothing is a statement of its own.
+ */
+function withMemories(platform: string, accounts: readonly string[]) {
+  if (accounts.length === 0) return sql<string[]>`'[]'::json`;
+  return sql<string[]>`(select coalesce(json_agg(m.account_id), '[]') from (values ${sql.join(accounts.map((a) => sql`(${a}::text)`))}) m(account_id)
+    where exists (select 1 from platform_accounts pa join memories mem on mem.person_id = pa.person_id::text
+      where pa.platform = ${platform} and pa.account_id = m.account_id and mem.valid_to is null))`;
 }
 
 /** Records that these accounts spoke in these conversations (never moving a time back: retries may be late). */

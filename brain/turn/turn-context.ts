@@ -46,6 +46,11 @@ export interface TurnContext {
    * is one of them.
    */
   authorsOnlyHere?: ReadonlySet<string>;
+  /**
+   * Authors of the burst (by `accountKey`) whose person held no current memory when record-incoming read it with
+   * its write; unset when not read. Recall does not search the memories of someone listed here.
+   */
+  authorsWithoutMemories?: ReadonlySet<string>;
   /** The person behind each author of the burst, by `accountKey` (a group burst keeps every speaker). */
   people: Map<string, PersonId>;
   /**

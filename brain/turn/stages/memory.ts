@@ -122,9 +122,11 @@ export function recallMemories(memory: MemoryStore, accountsOf: AccountsOf): Tur
       const mine = memory.forPerson(person);
       const query = ctx.turns.filter((t) => t.author.accountId === last.author.accountId).map((t) => t.text).join('\n');
       const accounts = accountsOfForTurn(ctx, accountsOf);
+      // Someone met in this very turn has no memories yet (they are written after the reply), and record-incoming
+      // read whether anyone else holds any: no search for a person with nothing to find.
+      const nothingToFind = ctx.newPeople?.has(person) || ctx.authorsWithoutMemories?.has(accountKey({ platform: last.platform, accountId: last.author.accountId }));
       const [recalled, recent] = await Promise.all([
-        // Someone met in this very turn has no memories yet (they are written after the reply): no search.
-        ctx.newPeople?.has(person) ? [] : mine.recall(query),
+        nothingToFind ? [] : mine.recall(query),
         onlyHere(ctx, person, accounts).then((here) => (here ? [] : mine.continuity(accounts).recentContext({ exceptConversation: { platform: ctx.platform, conversationId: ctx.conversation.id } }))),
       ]);
       const content = renderMemoriesForPrompt(recalled, recent);

@@ -7,7 +7,8 @@ import { announcedHistoryMessages, historyReadLimit, keepReadAhead } from './his
 /**
  * Writes the burst's messages to the conversation's history (idempotent: a retried turn adds nothing twice).
  * When a load-history stage reads this log, the history it wants is read in the same statement and handed on,
- * with which authors have never spoken in another conversation (recall then does not look there).
+ * with which authors have never spoken in another conversation (recall then does not look there) and which hold
+ * no memories (recall then does not search them).
  */
 export function recordIncoming(log: ConversationLog): TurnStage {
   return {
@@ -33,7 +34,9 @@ export function recordIncoming(log: ConversationLog): TurnStage {
       const limit = historyReadLimit(historyMessages, ctx);
       const read = await log.appendAndRecent(ctx.platform, ctx.conversation.id, entries, limit);
       keepReadAhead(ctx, limit, read.entries);
-      ctx.authorsOnlyHere = new Set(read.authorsOnlyHere.map((accountId) => accountKey({ platform: ctx.platform, accountId })));
+      const keys = (ids: readonly string[]) => new Set(ids.map((accountId) => accountKey({ platform: ctx.platform, accountId })));
+      ctx.authorsOnlyHere = keys(read.authorsOnlyHere);
+      ctx.authorsWithoutMemories = keys(read.authorsWithoutMemories);
     },
   };
 }

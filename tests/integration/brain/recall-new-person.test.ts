@@ -1,13 +1,16 @@
-// Recall on a real store (PGlite in memory): someone met in this very turn has no memories yet, so recall
-// spends no statement searching them; from their next turn on, what they said is searched and recalled.
+// Recall on a real store (PGlite in memory): someone met in this very turn has no memories yet, and someone
+// who holds none is known to (record-incoming reads it with its write), so recall spends no statement searching
+// them; once they hold a memory, what they said is searched and recalled.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { createLogger, type InboundTurn } from '../../../mesh/index.ts';
-import { openStore, type Store } from '../../../store/index.ts';
+import { ConversationLog, openStore, type Store } from '../../../store/index.ts';
 import { People } from '../../../identity/index.ts';
 import { MemoryStore, rememberMessage } from '../../../brain/memory/index.ts';
 import { recallMemories } from '../../../brain/turn/stages/memory.ts';
 import { resolvePerson } from '../../../brain/turn/stages/resolve-person.ts';
+import { recordIncoming } from '../../../brain/turn/stages/record-incoming.ts';
+import { loadHistory } from '../../../brain/turn/stages/load-history.ts';
 import type { TurnContext } from '../../../brain/turn/turn-context.ts';
 import { makeTurn } from '../../helpers/mesh-harness.ts';
 
@@ -79,5 +82,33 @@ describe('recall for someone new', () => {
     expect([...ctx.people.values()]).toEqual([jo]);
     expect(ctx.newPeople).toBeUndefined();
     expect(searches).toBe(before + 1);
+  });
+  test('GIVEN a returning person who holds no memory THEN recall runs no search; once they hold one, it searches and recalls it', async () => {
+    const db = store.db.withPlugin(countSearches);
+    const people = new People(db);
+    const memory = await MemoryStore.open({ store: { ...store, db } });
+    const log = new ConversationLog(db);
+    // As the brain runs them: the burst written with the history read, the person resolved, history, recall.
+    const stages = [recordIncoming(log), resolvePerson(people), loadHistory(log, 10), recallMemories(memory, async (id) => people.accountsOf(id as Parameters<People['accountsOf']>[0]))];
+    const author = { accountId: 'quiet-max', displayName: 'Max' };
+    const turn = async (text: string) => {
+      const ctx = contextFor([makeTurn({ conversationId: 'max-dm', author, text })]);
+      for (const s of stages) await s.run(ctx);
+      return ctx;
+    };
+    const before = searches;
+
+    const first = await turn('hi');
+    const max = [...first.people.values()][0]!;
+    const second = await turn('hi again');
+    expect(second.newPeople).toBeUndefined();
+    expect([...(second.authorsWithoutMemories ?? [])]).toEqual(['web:quiet-max']);
+    expect(searches).toBe(before);
+
+    await rememberMessage(memory.forPerson(max), 'My cat is called Miso.', { platform: 'web', conversationId: 'max-dm', eventId: second.turns[0]!.eventId, at: new Date() });
+    const third = await turn('what is my cat called?');
+    expect([...(third.authorsWithoutMemories ?? [])]).toEqual([]);
+    expect(searches).toBe(before + 1);
+    expect(third.blocks.map((b) => b.content).join('\n')).toContain('Miso');
   });
 });

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { sql } from 'kysely';
 import { ConversationLog, openStore, type OpenStoreOptions, type Store } from '../../../store/index.ts';
 import { autoCacheMB, relationBytes } from '../../../store/pglite-settings.ts';
+import { People } from '../../../identity/index.ts';
+import { MemoryStore, rememberMessage } from '../../../brain/memory/index.ts';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
@@ -91,6 +93,19 @@ describe.each(backends)('store on %s', (_name, options) => {
     expect(before.map((e) => e.eventId)).toEqual(['e1', 'r1']);
     expect(before[1]).toMatchObject({ role: 'assistant', authorName: 'Helix', at: new Date(2_000) });
     expect((await log.recent('web', 'c1', 10)).map((e) => e.eventId)).toEqual(['e1', 'r1', 'e2', 'e3']);
+  });
+
+  test('GIVEN authors with and without memories THEN appendAndRecent names those whose person holds none (no person yet counts as none)', async () => {
+    await using store = await open();
+    const log = new ConversationLog(store.db);
+    const people = new People(store.db);
+    const memory = await MemoryStore.open({ store });
+    const ada = await people.resolveOrCreate({ platform: 'web', accountId: 'ada', displayName: 'Ada' });
+    await people.resolveOrCreate({ platform: 'web', accountId: 'bo', displayName: 'Bo' });
+    await rememberMessage(memory.forPerson(ada.person), 'My cat is called Miso.', { platform: 'web', conversationId: 'c1', eventId: 'e0', at: new Date(500) });
+    const by = (eventId: string, authorAccountId: string) => ({ ...entry(eventId, 1_000), authorAccountId });
+    const read = await log.appendAndRecent('web', 'c1', [by('e1', 'ada'), by('e2', 'bo'), by('e3', 'new-cy')], 10);
+    expect(read.authorsWithoutMemories.sort()).toEqual(['bo', 'new-cy']);
   });
 
   test('GIVEN appendAndRecent retried with the same entries THEN nothing is stored twice and the retry reads them back', async () => {
