@@ -27,7 +27,7 @@ export { EXIT_CONFIG, exitOnShutdown, exitOnStartupError } from './lifecycle.ts'
 export { trimHeapWhenIdle } from './observe/heap-trim.ts';
 export { runCloseSteps, withDeadline, type CloseStep } from './shutdown.ts';
 export { openProcessRedis, type ProcessRedis, type ProcessRedisOptions } from './process-redis.ts';
-export { startReplyDelivery, type ReplyDeliveryOptions } from './reply-delivery.ts';
+export { startReplyDelivery, type DeliveryWiring, type ReplyDeliveryOptions } from './reply-delivery.ts';
 export { errnoCode, retryAfterMs } from './http-errors.ts';
 export { monotonicNow } from './clock.ts';
 export { DeliveryLedger } from './delivery-ledger.ts';

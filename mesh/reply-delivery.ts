@@ -5,8 +5,19 @@ import { traceLogger, type Logger } from './observe/log.ts';
 import type { Platform } from './platform.ts';
 import { outboundQueue } from './queues.ts';
 
-export interface ReplyDeliveryOptions extends Omit<MeshConsumerOptions<typeof OutboundReply>, 'queue' | 'schema' | 'handle'> {
+/**
+ * What a bot process gives its reply delivery: the consumer's worker-role Redis connection and the process's
+ * logger, dead letters and metrics; `concurrency` unset takes the platform's `defaultConcurrency`. Each bot's
+ * delivery options extend it with what its platform needs.
+ */
+export type DeliveryWiring = Pick<MeshConsumerOptions<typeof OutboundReply>, 'connection' | 'prefix' | 'log' | 'deadLetters' | 'metrics' | 'concurrency'>;
+
+export interface ReplyDeliveryOptions {
   platform: Platform;
+  /** The bot's wiring; only the {@link DeliveryWiring} fields are read. */
+  wiring: DeliveryWiring;
+  /** Replies delivered at once when the wiring does not say: what the platform's rate limits allow. */
+  defaultConcurrency: number;
   /** Counts a reply left undelivered: a streaming draft, which this platform does not show. */
   skipped(): void;
   /**
@@ -22,9 +33,15 @@ export interface ReplyDeliveryOptions extends Omit<MeshConsumerOptions<typeof Ou
  * drafts are counted as skipped and dropped; invalid payloads are dead-lettered by {@link startConsumer}.
  */
 export function startReplyDelivery(opts: ReplyDeliveryOptions): MeshConsumer {
-  const { platform, skipped, deliver, ...consumer } = opts;
+  const { platform, skipped, deliver } = opts;
+  const { connection, prefix, log, deadLetters, metrics, concurrency } = opts.wiring;
   return startConsumer({
-    ...consumer,
+    connection,
+    prefix,
+    log,
+    deadLetters,
+    ...(metrics ? { metrics } : {}),
+    concurrency: concurrency ?? opts.defaultConcurrency,
     queue: outboundQueue(platform),
     schema: OutboundReply,
     async handle(reply, job, signal) {
@@ -32,8 +49,8 @@ export function startReplyDelivery(opts: ReplyDeliveryOptions): MeshConsumer {
         skipped();
         return { outcome: 'skipped' };
       }
-      const log = traceLogger(opts.log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
-      return deliver(reply, job, log, signal);
+      const replyLog = traceLogger(log, reply.traceparent, { reply_id: reply.replyId, conversation: reply.conversation.id });
+      return deliver(reply, job, replyLog, signal);
     },
   });
 }

@@ -1,8 +1,8 @@
 import { SnowflakeUtil } from 'discord.js';
 import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, startReplyDelivery,
-  type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
+  HelixError, OutboundReply, startReplyDelivery, type DeliveryWiring,
+  type Logger, type MeshConsumer,
 } from '../../mesh/index.ts';
 import type { DiscordMetrics } from './discord-metrics.ts';
 import type { EditTargets } from './edit-targets.ts';
@@ -16,13 +16,7 @@ import type { TypingIndicator } from './typing.ts';
 import type { ChannelReplies } from './channel-replies.ts';
 import type { VoiceConversations, VoiceDeliveryOutcome } from './voice/voice-conversations.ts';
 
-export interface DiscordDeliveryOptions {
-  /** A worker-role connection for the consumer. */
-  connection: Redis;
-  prefix: string;
-  log: Logger;
-  deadLetters: DeadLetters;
-  metrics: ProcessMetrics;
+export interface DiscordDeliveryOptions extends DeliveryWiring {
   discordMetrics: DiscordMetrics;
   poster: MessagePoster;
   edits: EditTargets;
@@ -30,8 +24,6 @@ export interface DiscordDeliveryOptions {
   typing: TypingIndicator;
   /** Where a delivered reply is marked, so any bot process showing typing for the message it answers stops. */
   replies?: ChannelReplies;
-  /** Replies delivered at once. @defaultValue `8` */
-  concurrency?: number;
   /** Speaks replies of voice conversations (with `discord.voice.enabled`); without it they are posted as text. */
   voice?: Pick<VoiceConversations, 'deliver'>;
 }
@@ -119,12 +111,8 @@ export function startDiscordDelivery(opts: DiscordDeliveryOptions): MeshConsumer
 
   return startReplyDelivery({
     platform: 'discord',
-    connection: opts.connection,
-    prefix: opts.prefix,
-    log: opts.log,
-    deadLetters: opts.deadLetters,
-    metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 8,
+    wiring: opts,
+    defaultConcurrency: 8,
     skipped: () => discordMetrics.deliveries.inc({ outcome: 'skipped' }),
     async deliver(reply, job, log) {
       const messages = renderReply(reply);

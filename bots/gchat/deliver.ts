@@ -1,8 +1,7 @@
 import type { chat_v1 } from '@googleapis/chat';
-import type { Redis } from 'ioredis';
 import {
-  HelixError, startReplyDelivery,
-  type DeadLetters, type DeliveryLedger, type Logger, type MeshConsumer, type ProcessMetrics,
+  HelixError, startReplyDelivery, type DeliveryWiring,
+  type DeliveryLedger, type MeshConsumer,
 } from '../../mesh/index.ts';
 import { toHelixError } from './gchat-errors.ts';
 import type { GChatMetrics } from './gchat-metrics.ts';
@@ -11,19 +10,12 @@ import { INLINE_HANDOFF_MS } from './limits.ts';
 import { RouteKey } from './normalize.ts';
 import { renderTexts } from './render.ts';
 
-export interface GChatDeliveryOptions {
-  connection: Redis;
-  prefix: string;
-  log: Logger;
-  deadLetters: DeadLetters;
-  metrics: ProcessMetrics;
+export interface GChatDeliveryOptions extends DeliveryWiring {
   gchatMetrics: GChatMetrics;
   ledger: DeliveryLedger;
   inline: InlineReplies;
   /** The Chat API client, authenticated as the app. */
   chat: chat_v1.Chat;
-  /** @defaultValue `8` */
-  concurrency?: number;
 }
 
 /**
@@ -45,12 +37,8 @@ export function startGChatDelivery(opts: GChatDeliveryOptions): MeshConsumer {
   const { gchatMetrics: gm } = opts;
   return startReplyDelivery({
     platform: 'gchat',
-    connection: opts.connection,
-    prefix: opts.prefix,
-    log: opts.log,
-    deadLetters: opts.deadLetters,
-    metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 8,
+    wiring: opts,
+    defaultConcurrency: 8,
     skipped: () => gm.deliveries.inc({ outcome: 'skipped' }),
     async deliver(reply, job, log, signal) {
       const texts = renderTexts(reply);

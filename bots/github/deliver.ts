@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import {
-  HelixError, startReplyDelivery,
-  type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
+  HelixError, startReplyDelivery, type DeliveryWiring,
+  type MeshConsumer,
 } from '../../mesh/index.ts';
 import type { DeliveryLedger } from '../../mesh/index.ts';
 import type { GitHubMetrics } from './github-metrics.ts';
@@ -30,18 +29,11 @@ interface AddDiscussionCommentResult {
   addDiscussionComment: { comment: { id: string; url: string } | null } | null;
 }
 
-export interface GitHubDeliveryOptions {
-  connection: Redis;
-  prefix: string;
-  log: Logger;
-  deadLetters: DeadLetters;
-  metrics: ProcessMetrics;
+export interface GitHubDeliveryOptions extends DeliveryWiring {
   githubMetrics: GitHubMetrics;
   ledger: DeliveryLedger;
   /** An Octokit authenticated as the installation (`app.getInstallationOctokit`; its token is cached). */
   installation(id: number): Promise<CommentClient>;
-  /** @defaultValue `4` */
-  concurrency?: number;
 }
 
 /**
@@ -53,12 +45,8 @@ export function startGitHubDelivery(opts: GitHubDeliveryOptions): MeshConsumer {
   const { ledger, githubMetrics: gm } = opts;
   return startReplyDelivery({
     platform: 'github',
-    connection: opts.connection,
-    prefix: opts.prefix,
-    log: opts.log,
-    deadLetters: opts.deadLetters,
-    metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 4,
+    wiring: opts,
+    defaultConcurrency: 4,
     skipped: () => gm.deliveries.inc({ outcome: 'skipped' }),
     async deliver(reply, job, log) {
       const route = reply.conversation.route ?? {};

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import {
-  HelixError, OutboundReply, splitMessage, startReplyDelivery,
-  type Counter, type DeadLetters, type Logger, type MeshConsumer, type ProcessMetrics,
+  HelixError, OutboundReply, splitMessage, startReplyDelivery, type DeliveryWiring,
+  type Counter, type MeshConsumer,
 } from '../../mesh/index.ts';
 import type { DeliveryLedger } from '../../mesh/index.ts';
 import { RouteKey } from './normalize.ts';
@@ -15,17 +14,10 @@ export interface SlackPoster {
   postMessage(args: { channel: string; text: string; mrkdwn: boolean; thread_ts?: string }): Promise<{ ts?: string }>;
 }
 
-export interface SlackDeliveryOptions {
-  connection: Redis;
-  prefix: string;
-  log: Logger;
-  deadLetters: DeadLetters;
-  metrics: ProcessMetrics;
+export interface SlackDeliveryOptions extends DeliveryWiring {
   deliveries: Counter<'outcome'>;
   poster: SlackPoster;
   ledger: DeliveryLedger;
-  /** @defaultValue `8` */
-  concurrency?: number;
 }
 
 /** A reply's text as Slack messages: every part, each split to {@link SLACK_MESSAGE_CHARS}; embeds as plain sections. */
@@ -46,12 +38,8 @@ export function renderReply(reply: OutboundReply): string[] {
 export function startSlackDelivery(opts: SlackDeliveryOptions): MeshConsumer {
   return startReplyDelivery({
     platform: 'slack',
-    connection: opts.connection,
-    prefix: opts.prefix,
-    log: opts.log,
-    deadLetters: opts.deadLetters,
-    metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 8,
+    wiring: opts,
+    defaultConcurrency: 8,
     skipped: () => opts.deliveries.inc({ outcome: 'skipped' }),
     async deliver(reply, job, log) {
       const messages = renderReply(reply);

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { TwitterApi } from 'twitter-api-v2';
 import {
-  HelixError, OutboundReply, splitMessage, startReplyDelivery,
-  type DeadLetters, type DeliveryLedger, type Logger, type MeshConsumer, type ProcessMetrics,
+  HelixError, OutboundReply, splitMessage, startReplyDelivery, type DeliveryWiring,
+  type DeliveryLedger, type MeshConsumer,
 } from '../../mesh/index.ts';
 import { DM_MAX_CHARS, REQUEST_TIMEOUT_MS } from './limits.ts';
 import { RouteKey } from './normalize.ts';
@@ -10,17 +9,10 @@ import { splitThread } from './tweet-length.ts';
 import { toHelixError } from './x-errors.ts';
 import type { XMetrics } from './x-metrics.ts';
 
-export interface XDeliveryOptions {
-  connection: Redis;
-  prefix: string;
-  log: Logger;
-  deadLetters: DeadLetters;
-  metrics: ProcessMetrics;
+export interface XDeliveryOptions extends DeliveryWiring {
   xMetrics: XMetrics;
   ledger: DeliveryLedger;
   client: TwitterApi;
-  /** @defaultValue `2` */
-  concurrency?: number;
 }
 
 /** A reply as plain text: its parts, then embeds (title, description, fields) and link buttons. */
@@ -46,12 +38,8 @@ export function startXDelivery(opts: XDeliveryOptions): MeshConsumer {
   const { ledger, xMetrics: xm, client } = opts;
   return startReplyDelivery({
     platform: 'x',
-    connection: opts.connection,
-    prefix: opts.prefix,
-    log: opts.log,
-    deadLetters: opts.deadLetters,
-    metrics: opts.metrics,
-    concurrency: opts.concurrency ?? 2,
+    wiring: opts,
+    defaultConcurrency: 2,
     skipped: () => xm.deliveries.inc({ outcome: 'skipped' }),
     async deliver(reply, job, log) {
       const route = reply.conversation.route ?? {};

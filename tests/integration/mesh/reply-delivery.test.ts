@@ -28,8 +28,9 @@ describe('startReplyDelivery', () => {
     const delivered: Array<{ reply: OutboundReply; traceId: unknown }> = [];
     let skipped = 0;
     const consumer = startReplyDelivery({
-      platform: 'slack', connection: redis, prefix, deadLetters: new DeadLetters(redis, prefix), concurrency: 1,
-      log: createLogger('slack', 'info', { write: (line: string) => void lines.push(line) }),
+      platform: 'slack',
+      wiring: { connection: redis, prefix, deadLetters: new DeadLetters(redis, prefix), concurrency: 1, log: createLogger('slack', 'info', { write: (line: string) => void lines.push(line) }) },
+      defaultConcurrency: 8,
       skipped: () => void skipped++,
       async deliver(r, _job, log) {
         log.info('delivering');
@@ -50,5 +51,16 @@ describe('startReplyDelivery', () => {
     expect(delivered[0]!.traceId).toBe(traceIdOf(first.traceparent));
     expect(skipped).toBe(1);
     expect(await deadLettersOf(prefix)).toMatchObject([{ jobId: 'r-3', code: 'payload_invalid' }]);
+  });
+
+  test('GIVEN a bot\'s wiring with or without a concurrency THEN its own is used, else the platform\'s default', async () => {
+    const prefix = testPrefix();
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const wiring = { connection: redis, prefix, deadLetters: new DeadLetters(redis, prefix), log: createLogger('x', 'silent') };
+    const start = (w: typeof wiring & { concurrency?: number }) => startReplyDelivery({ platform: 'x', wiring: w, defaultConcurrency: 2, skipped: () => {}, deliver: async () => ({}) });
+    const [own, byDefault] = [start({ ...wiring, concurrency: 5 }), start(wiring)];
+    cleanups.push(() => dropPrefix(prefix), () => redis.quit(), () => own.close(), () => byDefault.close());
+    expect(own.worker.concurrency).toBe(5);
+    expect(byDefault.worker.concurrency).toBe(2);
   });
 });
