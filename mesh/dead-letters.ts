@@ -6,6 +6,19 @@ import { DeadLetterEntry } from './dead-letter.ts';
 import { safePart } from './job-id.ts';
 import type { ProcessMetrics } from './observe/metrics.ts';
 
+/** A dead-letter entry and the id it is kept under. */
+export interface StoredDeadLetter {
+  id: string;
+  entry: DeadLetterEntry;
+}
+
+function storedOf(id: string, data: unknown, writtenAt: number): StoredDeadLetter {
+  const parsed = DeadLetterEntry.safeParse(data);
+  if (parsed.success) return { id, entry: parsed.data };
+  const firstSeen = new Date(writtenAt || Date.now()).toISOString();
+  return { id, entry: { queue: '?', payload: data, code: 'entry_unreadable', reason: z.prettifyError(parsed.error), firstSeen, attempts: 0 } };
+}
+
 /** Writes dead-letter entries. One entry per (queue, job): a retried failure does not write twice. */
 export class DeadLetters {
   readonly #queue: Queue;
@@ -29,8 +42,28 @@ export class DeadLetters {
 
   /** Entries in order of arrival (for tests, tooling and the console). */
   async list(limit = 100): Promise<DeadLetterEntry[]> {
+    return (await this.stored(limit)).map((s) => s.entry);
+  }
+
+  /**
+   * Entries with the ids they are kept under, oldest first (`npm run dead-letters`). An entry that no longer
+   * parses (written by an older Helix) is shown as `entry_unreadable` with the zod reason and its raw data.
+   */
+  async stored(limit = 100): Promise<StoredDeadLetter[]> {
     const jobs = await this.#queue.getJobs(['wait', 'prioritized'], 0, limit - 1, true);
-    return jobs.map((j) => DeadLetterEntry.parse(j.data));
+    return jobs.map((j) => storedOf(j.id ?? '', j.data, j.timestamp));
+  }
+
+  /** The entry kept under `id`, if any. */
+  async get(id: string): Promise<StoredDeadLetter | undefined> {
+    const job = await this.#queue.getJob(id);
+    return job ? storedOf(id, job.data, job.timestamp) : undefined;
+  }
+
+  /** Removes the entry kept under `id`; false when there is none (BullMQ's remove answers 1 for a missing job too). */
+  async drop(id: string): Promise<boolean> {
+    if (!(await this.#queue.getJob(id))) return false;
+    return (await this.#queue.remove(id)) === 1;
   }
 
   close(): Promise<void> {

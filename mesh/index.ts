@@ -11,7 +11,7 @@ export { DeadLetterEntry } from './dead-letter.ts';
 export { OPS_HEALTH_QUEUE, HealthRequest, HealthSnapshot, healthRequestJobOptions } from './ops-health.ts';
 export { MEMORY_CONSOLIDATION_QUEUE, MemoryConsolidationJob, memoryConsolidationJobOptions } from './memory-queues.ts';
 export { TurnJob } from './turn-job.ts';
-export { DeadLetters } from './dead-letters.ts';
+export { DeadLetters, type StoredDeadLetter } from './dead-letters.ts';
 export { Traceparent, newTraceparent, traceIdOf, childTraceparent } from './trace.ts';
 export { HelixError, hasErrorCode, type HelixErrorCode } from './errors.ts';
 export { jobIdFor, safePart } from './job-id.ts';
