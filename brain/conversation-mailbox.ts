@@ -12,7 +12,8 @@ import { INBOUND_QUEUE, TURNS_QUEUE, safePart, type InboundTurn } from '../mesh/
  *   <p>:mb:<conv>:h     hash event key -> InboundTurn JSON
  *   <p>:mb:<conv>:m     hash: seq (generation counter), gen (live turn job), firstAt/lastAt (intake clock, ms), batch (claimed keys),
  *                       arrivals, voice (1 when the newest pending message was spoken: its burst waits the voice quiet window),
- *                       here (id of the intake job answering the live generation itself, with no turn job). Expires once the
+ *                       here (id of the intake job answering the live generation itself, with no turn job), repliedAt (when
+ *                       the last turn's reply went out, brain clock, ms; kept only when that turn answered one message). Expires once the
  *                       conversation has been idle for {@link MAILBOX_IDLE_TTL_SEC} (z and h are gone when empty), so Redis
  *                       does not keep a hash for every conversation ever seen; a message makes it persistent again.
  *   <p>:seen:<event>    set while the event counts as a duplicate (the dedupe window)
@@ -63,10 +64,15 @@ end
 // KEYS: z, h, m, seen, backlog (a list: the intake queue's waiting jobs), turns (the turn queue's key prefix, `<p>:turns:`),
 // inbound (the intake queue's, `<p>:inbound:`). ARGV: eventKey, turnJson, receivedAtMs, nowMs, dedupeTtlSec, voice (1|0),
 // answerHere (max batch; 0: no), rerun (1: the caller's job ran before and did not finish), jobId (the caller's job),
-// turnJobPrefix (the conversation's turn job id without its generation), idleTtlSec.
+// turnJobPrefix (the conversation's turn job id without its generation), idleTtlSec, slotFree (1: the caller has a turn
+// slot free now).
 // Returns { accepted (1|0), gen } and the caller (idempotently) adds the turn job for `gen`; or, when the message
-// opened an idle conversation, answerHere > 0 and nothing waits in the backlog, { 1, gen, 'here', keys..., jsons... }:
-// the batch is pinned, as CLAIM pins it, and the caller answers it itself; or { accepted, gen, 'elsewhere' }: an
+// opened an idle conversation and answerHere > 0, { 1, gen, 'here', keys..., jsons... }: the batch is pinned, as CLAIM
+// pins it, and the caller answers it itself (waiting for a turn slot if none is free). That takes one of two things:
+// the conversation is in step (the message came after the reply to its last turn, which answered one message: the
+// person answers Helix, nothing of theirs is queued behind), or a slot is free and nothing waits in the backlog.
+// Otherwise later messages of this conversation may be queued behind this one, and the turn worker, claiming once
+// intake has taken them in, answers them together. Or { accepted, gen, 'elsewhere' }: an
 // intake is answering the conversation's turn itself, and its completion schedules the turn after; or
 // { accepted, gen, 'abandoned', keys..., jsons... }: the live generation's job failed for good without freeing the
 // conversation (it stalled past its limit, or ran out of attempts on Redis errors), leaving this pinned batch: the
@@ -100,8 +106,11 @@ if not gen then
   gen = nextGen(KEYS[3], KEYS[6] .. ARGV[10])
   redis.call('HSET', KEYS[3], 'gen', gen)
   local answerHere = tonumber(ARGV[7])
-  -- Behind a backlog, later messages of this conversation may be waiting: the turn worker answers them together.
-  if fresh and answerHere > 0 and redis.call('LLEN', KEYS[5]) == 0 then
+  -- Received before the last reply went out, or behind a backlog, later messages of this conversation may be
+  -- waiting: the turn worker answers them together. (receivedAt is the bot's clock, repliedAt the brain's: a skew
+  -- only moves a turn between the two paths.)
+  local repliedAt = redis.call('HGET', KEYS[3], 'repliedAt')
+  if fresh and answerHere > 0 and ((repliedAt and tonumber(ARGV[3]) >= tonumber(repliedAt)) or (ARGV[12] == '1' and redis.call('LLEN', KEYS[5]) == 0)) then
     local keys = redis.call('ZRANGE', KEYS[1], 0, answerHere - 1)
     redis.call('HSET', KEYS[3], 'batch', cjson.encode(keys), 'here', ARGV[9])
     return withBatch({1, tonumber(gen), 'here'}, keys)
@@ -181,15 +190,18 @@ redis.call('HSET', KEYS[3], 'gen', gen, 'reclaimed', gen)
 return {'reopened', tostring(gen)}
 `;
 
-// KEYS: z, h, m, turns (the turn queue's key prefix). ARGV: gen, nowMs, turnJobPrefix, idleTtlSec, eventKeys...
-// Removes the answered messages. Returns the next generation (0 when the mailbox is empty).
+// KEYS: z, h, m, turns (the turn queue's key prefix). ARGV: gen, nowMs, turnJobPrefix, idleTtlSec, repliedAtMs (0: no
+// reply went out), eventKeys...
+// Removes the answered messages and notes when a one-message turn's reply went out (see ACCEPT: in step). Returns the
+// next generation (0 when the mailbox is empty).
 const COMPLETE = `${GENERATIONS}
 if redis.call('HGET', KEYS[3], 'gen') ~= ARGV[1] then return -1 end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
 redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here', 'reclaimed')
+if ARGV[5] ~= '0' and #ARGV == 6 then redis.call('HSET', KEYS[3], 'repliedAt', ARGV[5]) else redis.call('HDEL', KEYS[3], 'repliedAt') end
 if redis.call('ZCARD', KEYS[1]) == 0 then
   idle(KEYS[3], ARGV[4])
   return 0
@@ -247,9 +259,9 @@ export interface BurstWindow {
 }
 
 interface MailboxCommands {
-  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string, idleTtlSec: number): Promise<[number, number, ...string[]]>;
+  helixMailboxAccept(z: string, h: string, m: string, seen: string, backlog: string, turns: string, inbound: string, eventKey: string, json: string, receivedAt: number, now: number, ttl: number, voice: number, answerHere: number, rerun: number, jobId: string, turnJobPrefix: string, idleTtlSec: number, slotFree: number): Promise<[number, number, ...string[]]>;
   helixMailboxClaim(z: string, h: string, m: string, gen: number, maxBatch: number, now: number, textQuietMs: number, voiceQuietMs: number, maxBurstMs: number): Promise<string[]>;
-  helixMailboxComplete(z: string, h: string, m: string, turns: string, gen: number, now: number, turnJobPrefix: string, idleTtlSec: number, ...keys: string[]): Promise<number>;
+  helixMailboxComplete(z: string, h: string, m: string, turns: string, gen: number, now: number, turnJobPrefix: string, idleTtlSec: number, repliedAt: number, ...keys: string[]): Promise<number>;
   helixMailboxReclaim(z: string, h: string, m: string, turns: string, inbound: string, turnJobPrefix: string, gen: string, hereJob: string, now: number, idleTtlSec: number): Promise<string[]>;
 }
 
@@ -287,13 +299,15 @@ export class ConversationMailbox {
   }
 
   /**
-   * Adds a turn (once per event within the dedupe window). With `answerHere` given, the conversation idle and
-   * the `backlog` list (the waiting jobs of the caller's queue) empty, the new generation's batch (up to
-   * `maxBatch` messages) is pinned at once for the caller to answer itself. `jobId` is the caller's job
+   * Adds a turn (once per event within the dedupe window). With `answerHere` given and the conversation idle,
+   * the new generation's batch (up to `maxBatch` messages) is pinned at once for the caller to answer itself
+   * (waiting for a turn slot if it has none) when the conversation is in step (the message came after the reply
+   * to its last, one-message turn), or when `slotFree` and the `backlog` list (the waiting jobs of the caller's
+   * queue) is empty. `jobId` is the caller's job
    * (default: the event key); `rerun` says it ran before without finishing: if that run was answering the turn
    * itself, the turn worker takes it over.
    */
-  async accept(turn: InboundTurn, eventKey: string, nowMs: number, opts: { answerHere?: { maxBatch: number; backlog: string }; jobId?: string; rerun?: boolean } = {}): Promise<AcceptResult> {
+  async accept(turn: InboundTurn, eventKey: string, nowMs: number, opts: { answerHere?: { maxBatch: number; backlog: string; slotFree: boolean }; jobId?: string; rerun?: boolean } = {}): Promise<AcceptResult> {
     const { answerHere } = opts;
     const convKey = conversationKey(turn.platform, turn.conversation.id);
     const k = this.#keys(convKey);
@@ -301,7 +315,7 @@ export class ConversationMailbox {
     const [accepted, gen, how, ...rest] = await this.#redis.helixMailboxAccept(
       k.z, k.h, k.m, `${this.#prefix}:seen:${eventKey}`, answerHere?.backlog ?? k.z, this.#turnsKey, this.#inboundKey,
       eventKey, JSON.stringify(turn), Date.parse(turn.receivedAt), nowMs, this.#dedupeTtlSec, turn.modality === 'voice' ? 1 : 0,
-      answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0, opts.jobId ?? eventKey, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC,
+      answerHere?.maxBatch ?? 0, opts.rerun ? 1 : 0, opts.jobId ?? eventKey, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC, answerHere?.slotFree ? 1 : 0,
     );
     const result: AcceptResult = { accepted: accepted === 1, gen };
     if (how === 'here') result.answerHere = batchOf(rest);
@@ -323,10 +337,13 @@ export class ConversationMailbox {
     return batchOf(rest);
   }
 
-  /** Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale). */
-  async complete(convKey: string, gen: number, keys: readonly string[], nowMs: number): Promise<number> {
+  /**
+   * Removes answered messages; returns the next generation to schedule (0: none, -1: this job was stale).
+   * `repliedAtMs`: when the turn's reply went out (0: none did), for {@link accept}'s in-step rule.
+   */
+  async complete(convKey: string, gen: number, keys: readonly string[], nowMs: number, repliedAtMs = 0): Promise<number> {
     const k = this.#keys(convKey);
-    return this.#redis.helixMailboxComplete(k.z, k.h, k.m, this.#turnsKey, gen, nowMs, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC, ...keys);
+    return this.#redis.helixMailboxComplete(k.z, k.h, k.m, this.#turnsKey, gen, nowMs, turnJobId(convKey, ''), MAILBOX_IDLE_TTL_SEC, repliedAtMs, ...keys);
   }
 
   /**

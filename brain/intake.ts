@@ -14,8 +14,9 @@ export interface IntakeOptions {
   mailbox: ConversationMailbox;
   scheduler: TurnScheduler;
   /**
-   * Answers a message itself when it opens an idle conversation, its modality has no quiet window (nothing to
-   * wait for) and a turn slot is free: the turn skips the turn queue's hop. Also frees a conversation whose
+   * Answers a message itself when it opens an idle conversation and its modality has no quiet window (nothing to
+   * wait for), and either a turn slot is free with no backlog, or the conversation is in step with Helix (waiting
+   * for a slot then): the turn skips the turn queue's hop. Also frees a conversation whose
    * live turn was abandoned (its job failed for good) when a new message arrives.
    */
   runner: TurnRunner;
@@ -60,14 +61,17 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     const now = Date.now();
     const at = Math.min(now, Date.parse(turn.receivedAt));
     const quietMs = opts.quietMs[turn.modality];
-    // Offered only while intake keeps up (none of its jobs wait): behind a backlog, later messages of this
-    // conversation may be queued right behind this one, and taking them in first lets the turn worker answer
-    // them as one turn. The mailbox checks the queue's waiting list in the same atomic step.
+    // Behind a backlog, later messages of this conversation may be queued right behind this one, and taking them
+    // in first lets the turn worker answer them as one turn; so with a free slot the mailbox pins the turn only if
+    // none of intake's jobs wait (checked in the same atomic step). A conversation in step (this message came after
+    // the reply to its one last message) has nothing queued behind it: pinned even under load, and this job waits
+    // for a slot rather than paying the turn queue's hop (~a quarter of a loaded brain's turns/s).
     const runner = opts.runner;
-    const slot = quietMs === 0 ? runner.trySlot() : undefined;
+    const offer = quietMs === 0;
+    let slot = offer ? runner.trySlot() : undefined;
     try {
       const result = await opts.mailbox.accept(turn, eventKey, at, {
-        ...(slot ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait') } } : {}),
+        ...(offer ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait'), slotFree: slot !== undefined } } : {}),
         ...(job.id ? { jobId: job.id } : {}),
         rerun: job.attemptsMade > 0 || job.stalledCounter > 0,
       });
@@ -82,8 +86,9 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
         await runner.abandon(owner, result.abandoned, job.timestamp);
         return { accepted, gen, abandoned: result.abandoned.keys.length };
       }
-      if (result.answerHere && slot) {
+      if (result.answerHere) {
         try {
+          slot ??= await runner.waitSlot(signal);
           await runner.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
         } catch (err) {
           // Retried by the turn worker, with its attempts and backoff; the pinned batch keeps its reply id.

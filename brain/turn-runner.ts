@@ -74,6 +74,11 @@ export class TurnRunner {
     return this.#slots.tryAcquire();
   }
 
+  /** The next free turn slot (first come, first served with the turn worker's turns). */
+  waitSlot(signal?: AbortSignal): Promise<() => void> {
+    return this.#slots.acquire(signal);
+  }
+
   /** Answers the batch in `slot`, or in the next free slot when none is given. */
   async answer(owner: TurnOwner, claim: ClaimedBatch, attempt: TurnAttempt, slot?: () => void): Promise<TurnOutcome> {
     const release = slot ?? (await this.#slots.acquire(attempt.signal));
@@ -142,9 +147,11 @@ export class TurnRunner {
       replyPrivate: false,
       appraisals: [],
     };
+    let repliedAt = 0;
     try {
       await runStages(ctx, opts.stages, opts.brainMetrics.stageSeconds);
       await opts.sender.final(target, ctx.replyParts, ctx.replyPrivate ? { private: true } : {});
+      repliedAt = Date.now();
       // Turn latency is what the person waits: first message received → reply sent (taking it in comes after).
       const firstReceived = Math.min(...turns.map((t) => Date.parse(t.receivedAt)));
       opts.brainMetrics.turnSeconds.observe({ platform: last.platform }, Math.max(0, Date.now() - firstReceived) / 1_000);
@@ -165,7 +172,7 @@ export class TurnRunner {
       if (!attempt.lastAttempt) throw err;
       log.error({ err }, 'turn answered, but taking it in (emotion, memory) failed after retries');
     }
-    const next = await opts.mailbox.complete(convKey, owner.gen, claim.keys, Date.now());
+    const next = await opts.mailbox.complete(convKey, owner.gen, claim.keys, Date.now(), repliedAt);
     opts.brainMetrics.turns.inc({ platform: last.platform, outcome: 'answered' });
     opts.brainMetrics.messagesPerTurn.observe({ platform: last.platform }, turns.length);
     log.info({ messages: turns.length, parts: ctx.replyParts.length }, 'turn answered');

@@ -94,4 +94,20 @@ describe('turns answered at intake', () => {
     expect(model.maxConcurrent).toBe(1);
     expect(await turnJobCount()).toBe(1);
   });
+
+  test('GIVEN every turn slot busy and a conversation in step with Helix THEN intake waits for the slot and answers it itself: no turn job, never beyond the brain’s concurrency', async () => {
+    const { producer, collector, model, turnJobCount } = await setup({ concurrency: 1 });
+    await producer.send(makeTurn({ conversationId: 'a', text: 'a1' }));
+    await collector.waitForFinals(1);
+    model.setDelay(300);
+    await producer.send(makeTurn({ conversationId: 'b', text: 'b1' }));
+    await eventually(() => model.requests.length === 2, 5_000, 'b’s model call');
+    // a's reply went out before this message: the person answers Helix, and waits for nobody else's messages.
+    const a2 = makeTurn({ conversationId: 'a', text: 'a2' });
+    await producer.send(a2);
+    const finals = await collector.waitForFinals(3);
+    expect(finals[2]!.inReplyTo).toBe(a2.eventId);
+    expect(model.maxConcurrent).toBe(1);
+    expect(await turnJobCount()).toBe(0);
+  });
 });

@@ -36,7 +36,7 @@ function setup() {
     /** Accepts a message as intake's (real, active) job does when it offers to answer an idle conversation. */
     acceptOffering: async (turn: InboundTurn) => {
       const job = await intake.take(turn, eventKey(turn));
-      const result = await mailbox.accept(turn, eventKey(turn), Date.now(), { answerHere: { maxBatch: 50, backlog: `${prefix}:inbound:wait` }, jobId: job.id! });
+      const result = await mailbox.accept(turn, eventKey(turn), Date.now(), { answerHere: { maxBatch: 50, backlog: `${prefix}:inbound:wait`, slotFree: true }, jobId: job.id! });
       return { job, result };
     },
     /** Adds generation `gen`'s turn job as intake does and takes it as the turn worker does. */

@@ -32,11 +32,27 @@ function freshMailbox(): ConversationMailbox {
 
 /**
  * Accepts `turn` as intake's job `jobId` does (the job is made and taken first if it does not exist yet),
- * offering to answer it here when `offer` is true; `rerun`: that job ran before.
+ * offering to answer it here when `offer` is true (`'no-slot'`: with every turn slot busy); `rerun`: that job ran before.
  */
-async function accept(mailbox: ConversationMailbox, turn: InboundTurn, offer = false, rerun = false, jobId = jobIdFor(turn.platform, turn.eventId)) {
+async function accept(mailbox: ConversationMailbox, turn: InboundTurn, offer: boolean | 'no-slot' = false, rerun = false, jobId = jobIdFor(turn.platform, turn.eventId)) {
   if (!(await intake.queue.getJob(jobId))) await intake.take(turn, jobId);
-  return mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), { ...(offer ? { answerHere: { maxBatch: 50, backlog } } : {}), jobId, rerun });
+  const answerHere = { maxBatch: 50, backlog, slotFree: offer === true };
+  return mailbox.accept(turn, jobIdFor(turn.platform, turn.eventId), Date.now(), { ...(offer ? { answerHere } : {}), jobId, rerun });
+}
+
+/** A message received at `ms` (epoch). */
+const receivedAt = (ms: number) => new Date(ms).toISOString();
+
+/** Answers conversation c1's first message at intake, as one turn whose reply went out at `repliedAt`. */
+async function answeredOnce(mailbox: ConversationMailbox, repliedAt: number) {
+  const { answerHere } = await accept(mailbox, makeTurn({ text: 'one', receivedAt: receivedAt(repliedAt - 50) }), true);
+  expect(await mailbox.complete(key, 1, answerHere!.keys, repliedAt, repliedAt)).toBe(0);
+}
+
+/** Puts a job of another conversation in intake's waiting list: a backlog. */
+async function backlogOfOne() {
+  await intake.queue.add('job', makeTurn({ conversationId: 'other' }), { jobId: `job-${Math.random()}` });
+  expect(await redis.llen(backlog)).toBeGreaterThan(0);
 }
 const texts = (payloads: readonly string[]) => payloads.map((p) => (JSON.parse(p) as { text: string }).text);
 
@@ -66,11 +82,40 @@ describe('a turn answered at intake', () => {
     const mailbox = freshMailbox();
     const turn = makeTurn({ text: 'one' });
     await intake.take(turn, jobIdFor('web', turn.eventId));
-    await intake.queue.add('job', makeTurn({ conversationId: 'other' }), { jobId: 'job-1' });
-    expect(await redis.llen(backlog)).toBe(1);
+    await backlogOfOne();
     expect(await accept(mailbox, turn, true)).toEqual({ accepted: true, gen: 1 });
     const claim = await mailbox.claim(key, 1, 50, NO_WAIT, Date.now());
     expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one']);
+  });
+
+  test('GIVEN a conversation in step (its message came after the reply to its one last message) THEN it is pinned despite a backlog and no free turn slot: the caller waits for a slot instead of a turn job', async () => {
+    const mailbox = freshMailbox();
+    const repliedAt = Date.now() - 1_000;
+    await answeredOnce(mailbox, repliedAt);
+    const two = makeTurn({ text: 'two', receivedAt: receivedAt(repliedAt + 10) });
+    await intake.take(two, jobIdFor('web', two.eventId));
+    await backlogOfOne();
+    const result = await accept(mailbox, two, 'no-slot');
+    expect(result).toMatchObject({ accepted: true, gen: 2 });
+    expect(texts(result.answerHere!.payloads)).toEqual(['two']);
+  });
+
+  test('GIVEN a message received before the reply went out (the person writes ahead of Helix) THEN with a backlog or no free slot it is left to the turn worker', async () => {
+    const mailbox = freshMailbox();
+    const repliedAt = Date.now() - 1_000;
+    await answeredOnce(mailbox, repliedAt);
+    expect(await accept(mailbox, makeTurn({ text: 'two', receivedAt: receivedAt(repliedAt - 10) }), 'no-slot')).toEqual({ accepted: true, gen: 2 });
+  });
+
+  test('GIVEN the last turn answered several messages THEN the conversation does not count as in step: without a free slot its next message goes to the turn worker', async () => {
+    const mailbox = freshMailbox();
+    const repliedAt = Date.now() - 1_000;
+    await accept(mailbox, makeTurn({ text: 'one', receivedAt: receivedAt(repliedAt - 90) }));
+    await accept(mailbox, makeTurn({ text: 'two', receivedAt: receivedAt(repliedAt - 80) }));
+    const claim = await mailbox.claim(key, 1, 50, NO_WAIT, Date.now());
+    expect(claim.status === 'ok' && texts(claim.payloads)).toEqual(['one', 'two']);
+    expect(await mailbox.complete(key, 1, claim.status === 'ok' ? claim.keys : [], repliedAt, repliedAt)).toBe(0);
+    expect(await accept(mailbox, makeTurn({ text: 'three', receivedAt: receivedAt(repliedAt + 10) }), 'no-slot')).toEqual({ accepted: true, gen: 2 });
   });
 
   test('GIVEN a conversation answered at intake THEN a new message is flagged as answered elsewhere, and completing the turn hands back the next generation with it', async () => {
