@@ -201,7 +201,8 @@ for i = 6, #ARGV do
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
 redis.call('HDEL', KEYS[3], 'batch', 'gen', 'here', 'reclaimed')
-if ARGV[5] ~= '0' and #ARGV == 6 then redis.call('HSET', KEYS[3], 'repliedAt', ARGV[5]) else redis.call('HDEL', KEYS[3], 'repliedAt') end
+local answered = #ARGV - 5
+if ARGV[5] ~= '0' and answered == 1 then redis.call('HSET', KEYS[3], 'repliedAt', ARGV[5]) else redis.call('HDEL', KEYS[3], 'repliedAt') end
 if redis.call('ZCARD', KEYS[1]) == 0 then
   idle(KEYS[3], ARGV[4])
   return 0

@@ -68,7 +68,7 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
     // for a slot rather than paying the turn queue's hop (~a quarter of a loaded brain's turns/s).
     const runner = opts.runner;
     const offer = quietMs === 0;
-    let slot = offer ? runner.trySlot() : undefined;
+    const slot = offer ? runner.trySlot() : undefined;
     try {
       const result = await opts.mailbox.accept(turn, eventKey, at, {
         ...(offer ? { answerHere: { maxBatch: MAX_BATCH, backlog: consumer.worker.toKey('wait'), slotFree: slot !== undefined } } : {}),
@@ -88,7 +88,6 @@ export function startIntake(opts: IntakeOptions): MeshConsumer {
       }
       if (result.answerHere) {
         try {
-          slot ??= await runner.waitSlot(signal);
           await runner.answer(owner, result.answerHere, { lastAttempt: false, attemptsMade: 0, queuedAt: job.timestamp, signal }, slot);
         } catch (err) {
           // Retried by the turn worker, with its attempts and backoff; the pinned batch keeps its reply id.

@@ -74,11 +74,6 @@ export class TurnRunner {
     return this.#slots.tryAcquire();
   }
 
-  /** The next free turn slot (first come, first served with the turn worker's turns). */
-  waitSlot(signal?: AbortSignal): Promise<() => void> {
-    return this.#slots.acquire(signal);
-  }
-
   /** Answers the batch in `slot`, or in the next free slot when none is given. */
   async answer(owner: TurnOwner, claim: ClaimedBatch, attempt: TurnAttempt, slot?: () => void): Promise<TurnOutcome> {
     const release = slot ?? (await this.#slots.acquire(attempt.signal));
