@@ -21,6 +21,8 @@ export interface BrainMetrics {
   readonly relationship: Histogram<'dimension'>;
   /** Helix's mood, sampled at scrape time (set by the brain's collect hook). */
   readonly mood: Gauge<'dimension'>;
+  /** Dead-letter entries removed for being older than `redis.deadLetterKeepDays`. */
+  readonly deadLettersTrimmed: Counter;
 }
 
 export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
@@ -37,6 +39,7 @@ export function createBrainMetrics(process: ProcessMetrics): BrainMetrics {
     reembedded: new Counter({ name: 'helix_memories_reembedded_total', help: 'Memories given a vector of the current embedder in the background (after a switch, or written while the embedder was down).', registers }),
     peopleCreated: new Counter({ name: 'helix_people_created_total', help: 'People created for accounts seen for the first time.', registers }),
     relationship: new Histogram({ name: 'helix_relationship_state', help: 'Relationship values written (warmth, trust -1..1; familiarity 0..1), over all people.', labelNames: ['dimension'], buckets: [-0.75, -0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 0.75, 1], registers }),
+    deadLettersTrimmed: new Counter({ name: 'helix_dead_letters_trimmed_total', help: 'Dead-letter entries removed for being older than redis.deadLetterKeepDays.', registers }),
     mood: new Gauge({ name: 'helix_mood', help: "Helix's mood now (pleasure, arousal, dominance; -1..1).", labelNames: ['dimension'], registers }),
   };
 }

@@ -30,6 +30,7 @@ import { recordReply } from './turn/stages/record-reply.ts';
 import { shapeReply } from './turn/stages/shape-reply.ts';
 import type { TurnStep } from './turn/run-stages.ts';
 import { startTurnWorker } from './turn-worker.ts';
+import { startDeadLetterRetention } from './dead-letter-retention.ts';
 import { TurnRunner } from './turn-runner.ts';
 import { TurnScheduler } from './turn-scheduler.ts';
 
@@ -137,6 +138,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
   });
   // A turn whose job failed for good (stalled past its limit) is freed on the beat stalls are found, not only when the person writes again.
   const abandonedTurns = startAbandonedTurnSweep({ redis, prefix, log, mailbox, runner, scheduler, intervalMs: config.brain.stalledIntervalMs });
+  // What nobody could take is kept for redis.deadLetterKeepDays, then removed (hourly), so the queue does not grow for good.
+  const deadLetterRetention = startDeadLetterRetention({ deadLetters, log, keepMs: config.redis.deadLetterKeepDays * DAY_MS, trimmed: brainMetrics.deadLettersTrimmed });
 
   const depthQueues = [new Queue(INBOUND_QUEUE, { connection: redis, prefix }), scheduler.queue, new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix })];
   for (const q of depthQueues) q.on('error', (err) => log.debug({ err: err.message, queue: q.name }, 'queue connection error'));
@@ -178,7 +181,7 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
           }
         };
         // Stop taking work; in-flight turns finish (they are safe to retry if they cannot).
-        if (!(await step('workers', () => Promise.all([abandonedTurns.close(), intake.close(), turnWorker.close(), consolidation.close(), reembedder.close()])))) {
+        if (!(await step('workers', () => Promise.all([abandonedTurns.close(), deadLetterRetention.close(), intake.close(), turnWorker.close(), consolidation.close(), reembedder.close()])))) {
           redis.disconnect();
           await step('workers (forced)', () => Promise.all([intake.worker.close(true), turnWorker.worker.close(true)]));
         }
@@ -194,6 +197,8 @@ export async function startBrain(opts: BrainOptions): Promise<RunningBrain> {
     },
   };
 }
+
+const DAY_MS = 86_400_000;
 
 /** Longest one shutdown step may take before it is forced. */
 const CLOSE_STEP_MS = 5_000;

@@ -21,6 +21,8 @@ const RedisSection = z.object({
   prefix: z.string().regex(/^\{[^{}:]+\}$/, 'must be a Redis Cluster hash tag such as {helix}').default('{helix}'),
   /** Seconds a handled event id still counts as a duplicate (platform redeliveries inside it make no second reply). @defaultValue `86400` */
   dedupeWindowSec: z.number().int().min(60).default(86_400),
+  /** Days a dead-letter entry is kept before the brain removes it (`0`: kept until dropped by hand). @defaultValue `30` */
+  deadLetterKeepDays: z.number().int().min(0).max(3_650).default(30),
   /** The private redis-server `npm start` runs when no Redis URL is set. */
   embedded: z
     .object({

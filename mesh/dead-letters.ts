@@ -19,6 +19,9 @@ function storedOf(id: string, data: unknown, writtenAt: number): StoredDeadLette
   return { id, entry: { queue: '?', payload: data, code: 'entry_unreadable', reason: z.prettifyError(parsed.error), firstSeen, attempts: 0 } };
 }
 
+/** Entries removed per Redis script while trimming: each call scans the list once, so keep them short. */
+const TRIM_CHUNK = 1_000;
+
 /** Writes dead-letter entries. One entry per (queue, job): a retried failure does not write twice. */
 export class DeadLetters {
   readonly #queue: Queue;
@@ -64,6 +67,26 @@ export class DeadLetters {
   async drop(id: string): Promise<boolean> {
     if (!(await this.#queue.getJob(id))) return false;
     return (await this.#queue.remove(id)) === 1;
+  }
+
+  /**
+   * Removes entries written more than `olderThanMs` ago (by the writer's clock, as BullMQ stamps jobs); resolves
+   * to how many went. It works from the oldest entry on, a chunk at a time, and stops at the first chunk that
+   * still holds an entry young enough to keep (entries are kept in the order they were written). Safe to run
+   * from several processes at once: each entry is removed once.
+   */
+  async trim(olderThanMs: number): Promise<number> {
+    if (!(olderThanMs >= 0)) throw new RangeError(`DeadLetters.trim: olderThanMs must be 0 or more, not ${olderThanMs}`);
+    let removed = 0;
+    for (const state of ['wait', 'prioritized'] as const) {
+      // clean() stops at its limit: go again while a chunk came back full.
+      let n: number;
+      do {
+        n = (await this.#queue.clean(olderThanMs, TRIM_CHUNK, state)).length;
+        removed += n;
+      } while (n === TRIM_CHUNK);
+    }
+    return removed;
   }
 
   close(): Promise<void> {

@@ -10,12 +10,17 @@ import { DeadLetters, type StoredDeadLetter } from '../mesh/index.ts';
 
 const USAGE = `usage: npm run dead-letters -- list [--queue <name>] [--code <code>] [--limit <n>]
        npm run dead-letters -- show <id>
-       npm run dead-letters -- drop <id>...`;
+       npm run dead-letters -- drop <id>...
+       npm run dead-letters -- trim [--older-than-days <n>]   (default: redis.deadLetterKeepDays)`;
 
 /** Longest reason shown on a list line (show prints it whole). */
 const REASON_CHARS = 120;
 
-type Command = { name: 'list'; queue?: string; code?: string; limit: number } | { name: 'show'; id: string } | { name: 'drop'; ids: string[] };
+type Command =
+  | { name: 'list'; queue?: string; code?: string; limit: number }
+  | { name: 'show'; id: string }
+  | { name: 'drop'; ids: string[] }
+  | { name: 'trim'; olderThanDays?: number };
 
 /** The command line as a command, or the reason it is not one. */
 export function parseCommand(argv: readonly string[]): Command | string {
@@ -36,6 +41,11 @@ export function parseCommand(argv: readonly string[]): Command | string {
   }
   if (name === 'show') return rest.length === 1 ? { name, id: rest[0]! } : 'show takes exactly one id';
   if (name === 'drop') return rest.length > 0 ? { name, ids: rest } : 'drop takes one or more ids';
+  if (name === 'trim') {
+    if (rest.length === 0) return { name };
+    if (rest.length !== 2 || rest[0] !== '--older-than-days') return `trim takes only --older-than-days <n>, not ${rest.join(' ')}`;
+    return /^[1-9]\d*$/.test(rest[1]!) ? { name, olderThanDays: Number(rest[1]) } : `--older-than-days must be a positive whole number, not ${rest[1]}`;
+  }
   return name === undefined ? 'no command given' : `unknown command ${name}`;
 }
 
@@ -46,8 +56,18 @@ export function listLine({ id, entry }: StoredDeadLetter): string {
   return [id, entry.queue, entry.code, entry.firstSeen, `attempts ${entry.attempts}`, short].join('  ');
 }
 
-async function run(cmd: Command, dl: DeadLetters): Promise<number> {
+async function run(cmd: Command, dl: DeadLetters, keepDays: number): Promise<number> {
   switch (cmd.name) {
+    case 'trim': {
+      const days = cmd.olderThanDays ?? keepDays;
+      if (days === 0) {
+        console.error('redis.deadLetterKeepDays is 0 (entries are kept until dropped): say how old an entry must be, e.g. trim --older-than-days 30');
+        return 2;
+      }
+      const removed = await dl.trim(days * 86_400_000);
+      console.log(`trimmed ${removed} dead letter${removed === 1 ? '' : 's'} older than ${days} day${days === 1 ? '' : 's'}`);
+      return 0;
+    }
     case 'list': {
       // Filters apply to the oldest `limit` entries read; a larger limit reaches further.
       const entries = (await dl.stored(cmd.limit)).filter((s) => (!cmd.queue || s.entry.queue === cmd.queue) && (!cmd.code || s.entry.code === cmd.code));
@@ -120,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
   redis.on('error', () => {});
   const dl = new DeadLetters(redis, config.redis.prefix);
   try {
-    return await run(cmd, dl);
+    return await run(cmd, dl, config.redis.deadLetterKeepDays);
   } catch (err) {
     console.error(`cannot read the dead-letter queue at ${new URL(url).host}: ${(err as Error).message}. Is Redis running there? Set redis.url (or REDIS_URL) to the Redis Helix uses.`);
     return 1;

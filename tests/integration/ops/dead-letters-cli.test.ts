@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
-import { DeadLetters } from '../../../mesh/index.ts';
+import { DEAD_LETTER_QUEUE, DeadLetters } from '../../../mesh/index.ts';
 import { REDIS_URL, dropPrefix, testPrefix } from '../../helpers/mesh-harness.ts';
 
 const CLI = fileURLToPath(new URL('../../../ops/dead-letters-cli.ts', import.meta.url));
@@ -19,8 +19,13 @@ function cli(prefix: string, ...args: string[]): Promise<{ code: number; stdout:
 }
 
 function cliAt(redisUrl: string, prefix: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({ HELIX_REDIS__URL: redisUrl, HELIX_REDIS__PREFIX: prefix }, ...args);
+}
+
+/** Runs the CLI with these Helix settings in its environment. */
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, HELIX_REDIS__URL: redisUrl, HELIX_REDIS__PREFIX: prefix }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -65,9 +70,29 @@ describe('npm run dead-letters', () => {
     expect((await cli(prefix, 'show', 'dl-inbound-web-e1')).code).toBe(1);
   });
 
+  test('GIVEN an entry older than redis.deadLetterKeepDays THEN trim removes it and keeps the newer one; --older-than-days sets another age', async () => {
+    const { prefix, dl } = await withEntries();
+    const redis = new Redis(REDIS_URL);
+    cleanups.push(() => redis.quit());
+    await redis.hset(`${prefix}:${DEAD_LETTER_QUEUE}:dl-inbound-web-e1`, 'timestamp', String(Date.now() - 31 * 86_400_000));
+    const keptLonger = await cli(prefix, 'trim', '--older-than-days', '40');
+    expect(keptLonger).toMatchObject({ code: 0, stdout: 'trimmed 0 dead letters older than 40 days\n' });
+    const trimmed = await cli(prefix, 'trim');
+    expect(trimmed).toMatchObject({ code: 0, stdout: 'trimmed 1 dead letter older than 30 days\n' });
+    expect((await dl.stored()).map((s) => s.id)).toEqual(['dl-outbound-slack-r-web-e2']);
+  });
+
+  test('GIVEN redis.deadLetterKeepDays 0 THEN a bare trim removes nothing and asks for an age', async () => {
+    const { prefix, dl } = await withEntries();
+    const r = await cliWith({ HELIX_REDIS__URL: REDIS_URL, HELIX_REDIS__PREFIX: prefix, HELIX_REDIS__DEAD_LETTER_KEEP_DAYS: '0' }, 'trim');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('trim --older-than-days 30');
+    expect(await dl.stored()).toHaveLength(2);
+  });
+
   test('GIVEN a command it does not know or a bad option THEN it exits 2 with the reason and the usage, touching nothing', async () => {
     const { prefix, dl } = await withEntries();
-    for (const args of [[], ['purge'], ['list', '--limit', 'ten'], ['list', '--queue'], ['show'], ['drop']]) {
+    for (const args of [[], ['purge'], ['list', '--limit', 'ten'], ['list', '--queue'], ['show'], ['drop'], ['trim', '--older-than-days', '0'], ['trim', '--days', '3']]) {
       const r = await cli(prefix, ...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run dead-letters');
